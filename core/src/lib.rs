@@ -1,0 +1,3 @@
+//! SAFAPAC calculation core: the techno-economic engine, pure and free of I/O.
+
+pub mod master;
