@@ -1,0 +1,159 @@
+//! Building blocks shared by every traceable: the context they read, and constructors for
+//! steps, components and object literals.
+
+use std::sync::Arc;
+
+use super::model::{Component, Fields, Key, Num, Step, StepResult, Text, Value};
+use crate::engine::{Figures, ProductFigures};
+use crate::request::{CalcRequest, Material};
+
+/// `fields! { "a" => x, "b" => y }`: an ordered JSON object.
+macro_rules! fields {
+    ($($key:expr => $value:expr),* $(,)?) => {{
+        let mut fields = $crate::trace::model::Fields::with_capacity(
+            <[()]>::len(&[$(fields!(@unit $key)),*]),
+        );
+        $(fields.push($key, $value);)*
+        fields
+    }};
+    (@unit $key:expr) => { () };
+}
+pub(super) use fields;
+
+/// What the traceables read: the request, the engine's figures, and each product's output key
+/// (lower-cased name) shared by the many places that print it.
+pub(super) struct Ctx<'a> {
+    pub req: &'a CalcRequest,
+    pub fig: &'a Figures,
+    pub names: Vec<Arc<str>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(req: &'a CalcRequest, fig: &'a Figures) -> Self {
+        let names = fig
+            .products
+            .iter()
+            .map(|p| Arc::from(p.key.as_str()))
+            .collect();
+        Ctx { req, fig, names }
+    }
+
+    /// The products in output-map order, each with its key. Validation rejects duplicate
+    /// names, so the original's name-keyed maps hold exactly these entries in this order.
+    pub fn products(&self) -> impl Iterator<Item = (&Arc<str>, &ProductFigures)> {
+        self.names.iter().zip(&self.fig.products)
+    }
+
+    /// `Q_j / P`, or the integer 0 the original used when production is not positive.
+    pub fn share_of_production(&self, amount: f64) -> Num {
+        let production = self.fig.production;
+        if production > 0.0 {
+            Num::F(amount / production)
+        } else {
+            Num::I(0)
+        }
+    }
+
+    /// The product keys, as the original listed a map's keys in metadata.
+    pub fn name_list(&self) -> Value {
+        Value::List(
+            self.names
+                .iter()
+                .map(|n| Value::from(Text(vec![n.into()])))
+                .collect(),
+        )
+    }
+
+    pub fn product_count(&self) -> Value {
+        Value::from(self.names.len())
+    }
+
+    /// The traceables look utilities up by exact (case-insensitive) name and take the first
+    /// match, unlike the engine's substring match where the last one wins (rule R3).
+    /// None of the two names has a letter that a non-ASCII character lower-cases to, so an
+    /// ASCII comparison is exactly Python's `name.lower() == …`.
+    pub fn utility_named(&self, name: &str) -> Option<&'a Material> {
+        self.req
+            .utility_data
+            .iter()
+            .find(|u| u.name.eq_ignore_ascii_case(name))
+    }
+
+    /// `discount_rate_percent / 100`: the traceables always divide, whatever rule R1 says.
+    pub fn rate_divided_by_100(&self) -> f64 {
+        self.req.economic_parameters.discount_rate_percent / 100.0
+    }
+
+    pub fn lifetime(&self) -> i64 {
+        self.req.economic_parameters.project_lifetime_years
+    }
+
+    /// Feedstock + hydrogen + electricity cost, summed left to right as the original did.
+    pub fn direct_opex(&self) -> f64 {
+        self.fig.feedstock_cost + self.fig.hydrogen_cost + self.fig.electricity_cost
+    }
+}
+
+/// `<name><suffix>`, a per-product key such as `jet_price`.
+pub(super) fn product_key(name: &str, suffix: &str) -> Key {
+    let mut key = String::with_capacity(name.len() + suffix.len());
+    key.push_str(name);
+    key.push_str(suffix);
+    Key::Owned(key)
+}
+
+pub(super) fn step(
+    number: usize,
+    description: impl Into<Text>,
+    formula: impl Into<Text>,
+    calculation: Text,
+    value: impl Into<Num>,
+    unit: &'static str,
+) -> Step {
+    Step {
+        step: u32::try_from(number).unwrap_or(u32::MAX),
+        description: description.into(),
+        formula: formula.into(),
+        calculation,
+        result: StepResult {
+            value: value.into(),
+            unit,
+        },
+        details: None,
+    }
+}
+
+pub(super) fn with_details(mut step: Step, details: Fields) -> Step {
+    step.details = Some(details);
+    step
+}
+
+pub(super) fn component(
+    name: impl Into<Text>,
+    value: impl Into<Num>,
+    unit: &'static str,
+    description: impl Into<Text>,
+) -> Component {
+    Component {
+        name: name.into(),
+        value: value.into(),
+        unit,
+        description: description.into(),
+    }
+}
+
+/// `{"value": …, "unit": "USD/year"}`, the most common input shape.
+pub(super) fn usd_per_year(value: f64) -> Value {
+    super::model::quantity(value, "USD/year")
+}
+
+pub(super) fn tons_per_year(value: f64) -> Value {
+    super::model::quantity(value, "tons/year")
+}
+
+/// Python's `{"value": x, "unit": u}` where `x` may be a string (`"multi-feedstock"`).
+pub(super) fn labelled(value: impl Into<Value>, unit: &'static str) -> Value {
+    let mut f = Fields::with_capacity(2);
+    f.push("value", value).push("unit", unit);
+    Value::Map(f)
+}

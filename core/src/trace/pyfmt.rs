@@ -1,0 +1,166 @@
+//! Number formatting as the original's display strings print it (Python's `repr` and
+//! `format` mini-language), so traceable text states the same figures the original showed.
+
+use std::fmt::{self, Write};
+
+/// Python `repr(float)` / `str(float)`: shortest round-trip digits, fixed notation for
+/// exponents in `-4..16` (always with a fractional part), scientific (`1e+16`, `1.5e-05`) outside.
+pub fn write_repr(out: &mut impl Write, x: f64) -> fmt::Result {
+    if let Some(special) = non_finite(x) {
+        return out.write_str(special);
+    }
+    if x == 0.0 {
+        return out.write_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
+    }
+    // `{:e}` yields the shortest round-trip digits as `d.ddde<exp>`.
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if negative {
+        out.write_char('-')?;
+    }
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            out.write_str("0.")?;
+            for _ in 0..(-exp - 1) {
+                out.write_char('0')?;
+            }
+            out.write_str(&digits)
+        } else {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.write_str(&digits)?;
+                for _ in digits.len()..int_len {
+                    out.write_char('0')?;
+                }
+                out.write_str(".0")
+            } else {
+                out.write_str(&digits[..int_len])?;
+                out.write_char('.')?;
+                out.write_str(&digits[int_len..])
+            }
+        }
+    } else {
+        out.write_str(&digits[..1])?;
+        if digits.len() > 1 {
+            out.write_char('.')?;
+            out.write_str(&digits[1..])?;
+        }
+        let sign = if exp < 0 { '-' } else { '+' };
+        write!(out, "e{sign}{:02}", exp.unsigned_abs())
+    }
+}
+
+/// Python `format(x, ".{prec}f")`, or `",.{prec}f"` with `thousands` set.
+pub fn write_fixed(out: &mut impl Write, x: f64, prec: usize, thousands: bool) -> fmt::Result {
+    if let Some(special) = non_finite(x) {
+        return out.write_str(special);
+    }
+    let plain = format!("{x:.prec$}");
+    if !thousands {
+        return out.write_str(&plain);
+    }
+    let (sign, body) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain.as_str()),
+    };
+    let (int_part, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    out.write_str(sign)?;
+    write_grouped(out, int_part)?;
+    if let Some(frac) = frac {
+        out.write_char('.')?;
+        out.write_str(frac)?;
+    }
+    Ok(())
+}
+
+/// Python `format(n, ",")` for an integer.
+pub fn write_int(out: &mut impl Write, n: i64, thousands: bool) -> fmt::Result {
+    if !thousands {
+        return write!(out, "{n}");
+    }
+    if n < 0 {
+        out.write_char('-')?;
+    }
+    write_grouped(out, &n.unsigned_abs().to_string())
+}
+
+fn write_grouped(out: &mut impl Write, digits: &str) -> fmt::Result {
+    let len = digits.len();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (len - i).is_multiple_of(3) {
+            out.write_char(',')?;
+        }
+        out.write_char(c)?;
+    }
+    Ok(())
+}
+
+fn non_finite(x: f64) -> Option<&'static str> {
+    if x.is_nan() {
+        Some("nan")
+    } else if x == f64::INFINITY {
+        Some("inf")
+    } else if x == f64::NEG_INFINITY {
+        Some("-inf")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repr(x: f64) -> String {
+        let mut s = String::new();
+        write_repr(&mut s, x).unwrap();
+        s
+    }
+
+    fn fixed(x: f64, prec: usize, thousands: bool) -> String {
+        let mut s = String::new();
+        write_fixed(&mut s, x, prec, thousands).unwrap();
+        s
+    }
+
+    #[test]
+    fn repr_matches_python() {
+        assert_eq!(repr(400.0), "400.0");
+        assert_eq!(repr(0.07), "0.07");
+        assert_eq!(repr(-0.0), "-0.0");
+        assert_eq!(repr(1e16), "1e+16");
+        assert_eq!(repr(1.5e16), "1.5e+16");
+        assert_eq!(repr(123456789012345.6), "123456789012345.6");
+        assert_eq!(repr(1e-5), "1e-05");
+        assert_eq!(repr(0.0001), "0.0001");
+        assert_eq!(repr(-2.5e-7), "-2.5e-07");
+        assert_eq!(repr(9.113999999999999), "9.113999999999999");
+        assert_eq!(repr(f64::NAN), "nan");
+        assert_eq!(repr(f64::NEG_INFINITY), "-inf");
+    }
+
+    #[test]
+    fn fixed_matches_python() {
+        assert_eq!(fixed(400000000.0, 0, true), "400,000,000");
+        assert_eq!(fixed(-429592829.70269775, 2, true), "-429,592,829.70");
+        assert_eq!(fixed(37757170.29730227, 2, true), "37,757,170.30");
+        assert_eq!(fixed(999.5, 0, true), "1,000");
+        assert_eq!(fixed(0.094393, 6, false), "0.094393");
+        assert_eq!(fixed(12.0, 0, true), "12");
+        assert_eq!(fixed(-0.4, 0, true), "-0");
+        assert_eq!(fixed(f64::INFINITY, 2, true), "inf");
+    }
+
+    #[test]
+    fn ints_group_like_python() {
+        let mut s = String::new();
+        write_int(&mut s, -1234567, true).unwrap();
+        assert_eq!(s, "-1,234,567");
+    }
+}
