@@ -89,3 +89,6 @@ pub fn build(request: &CalcRequest, figures: &Figures) -> Traceables {
     ];
     Traceables { techno, financial }
 }
+
+#[cfg(test)]
+mod tests;
