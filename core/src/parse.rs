@@ -332,10 +332,7 @@ fn walk(w: &mut Walker<'_>, doc: &Value) -> Option<CalcRequest> {
     let process_id = w.id_field(obj, ("processId", "process_id"));
     let feedstock_id = w.id_field(obj, ("feedstockId", "feedstock_id"));
     let country_id = w.id_field(obj, ("countryId", "country_id"));
-    let ids = match (process_id, feedstock_id, country_id) {
-        (Some(p), Some(f), Some(c)) => reference::check_ids(w, obj, p, f, c),
-        _ => None,
-    };
+    let ids = reference::check_ids(w, obj, process_id, feedstock_id, country_id);
 
     let plant = w
         .required(obj, &root, "conversionPlant", "conversion_plant")

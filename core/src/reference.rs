@@ -68,13 +68,13 @@ impl ReferenceRecord {
     }
 }
 
-/// Checks that each id exists and that the combination has reference data.
+/// Checks that each given id exists and that the combination has reference data.
 pub(crate) fn check_ids(
     w: &mut Walker<'_>,
     obj: &Map<String, Value>,
-    process_id: i32,
-    feedstock_id: i32,
-    country_id: i32,
+    process_id: Option<i32>,
+    feedstock_id: Option<i32>,
+    country_id: Option<i32>,
 ) -> Option<(i32, i32, i32)> {
     let key = |camel: &'static str, snake: &'static str| {
         if obj.contains_key(camel) {
@@ -84,31 +84,41 @@ pub(crate) fn check_ids(
         }
     };
     let master = w.master;
-    let process = master.process(process_id);
-    let feedstock = master.feedstock(feedstock_id);
-    let country = master.country(country_id);
-    if process.is_none() {
-        w.report(
-            &Loc::Key(&Loc::Root, key("processId", "process_id")),
-            ErrorKind::UnknownReference,
-            format!("unknown process technology id {process_id}"),
-        );
-    }
-    if feedstock.is_none() {
-        w.report(
-            &Loc::Key(&Loc::Root, key("feedstockId", "feedstock_id")),
-            ErrorKind::UnknownReference,
-            format!("unknown feedstock id {feedstock_id}"),
-        );
-    }
-    if country.is_none() {
-        w.report(
-            &Loc::Key(&Loc::Root, key("countryId", "country_id")),
-            ErrorKind::UnknownReference,
-            format!("unknown country id {country_id}"),
-        );
-    }
+    let mut known = |id: Option<i32>,
+                     (camel, snake): (&'static str, &'static str),
+                     what: &str,
+                     exists: bool| {
+        if let Some(id) = id.filter(|_| !exists) {
+            w.report(
+                &Loc::Key(&Loc::Root, key(camel, snake)),
+                ErrorKind::UnknownReference,
+                format!("unknown {what} id {id}"),
+            );
+        }
+    };
+    let process = process_id.and_then(|id| master.process(id));
+    let feedstock = feedstock_id.and_then(|id| master.feedstock(id));
+    let country = country_id.and_then(|id| master.country(id));
+    known(
+        process_id,
+        ("processId", "process_id"),
+        "process technology",
+        process.is_some(),
+    );
+    known(
+        feedstock_id,
+        ("feedstockId", "feedstock_id"),
+        "feedstock",
+        feedstock.is_some(),
+    );
+    known(
+        country_id,
+        ("countryId", "country_id"),
+        "country",
+        country.is_some(),
+    );
     let (process, feedstock, country) = (process?, feedstock?, country?);
+    let (process_id, feedstock_id, country_id) = (process.id, feedstock.id, country.id);
     if ReferenceRecord::lookup(master, process_id, feedstock_id, country_id).is_none() {
         w.report(
             &Loc::Key(&Loc::Root, key("processId", "process_id")),

@@ -1,0 +1,3 @@
+//! SAFAPAC worker: runs calculations for the queue and from the command line.
+
+pub mod calc_cmd;
