@@ -104,3 +104,174 @@ fn traceables_match_the_golden_cases_strictly() {
         failures.join("\n")
     );
 }
+
+/// The first golden case's request, changed by `edit`, and its result document.
+fn result_of(edit: impl FnOnce(&mut Value)) -> Value {
+    let cases: Vec<Value> = serde_json::from_str(CASES).unwrap();
+    let mut inputs = cases[0]["inputs"].clone();
+    edit(&mut inputs);
+    let calc = calculate(&inputs, MasterData::builtin()).unwrap();
+    serde_json::to_value(&calc).unwrap()
+}
+
+fn traceable<'v>(result: &'v Value, key: &str) -> &'v Value {
+    let part = if ["npv", "irr", "payback_period"]
+        .iter()
+        .any(|k| key.starts_with(k))
+    {
+        "financials"
+    } else {
+        "technoEconomics"
+    };
+    &result[part][key]
+}
+
+#[test]
+fn more_than_one_feedstock_shows_the_ci_parts() {
+    let result = result_of(|inputs| {
+        let first = inputs["feedstockData"][0].clone();
+        inputs["feedstockData"].as_array_mut().unwrap().push(first);
+    });
+    let t = traceable(&result, "weighted_carbon_intensity_traceable");
+    assert_eq!(t["metadata"]["is_multi_feedstock"], true);
+    assert_eq!(
+        t["formula"],
+        "Weighted_CI = CI_feedstock + CI_hydrogen + CI_electricity + CI_process (multi-feedstock)"
+    );
+    assert_eq!(
+        t["inputs"]["scenario"],
+        serde_json::json!({"value": "multi-feedstock", "unit": "text"})
+    );
+    let names: Vec<_> = t["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Feedstock CI",
+            "Hydrogen CI",
+            "Electricity CI",
+            "Process CI"
+        ]
+    );
+    let steps = t["calculation_steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(
+        steps[0]["calculation"],
+        "1.2931 + 0.0000 + 0.0551 + 20.0000 = 929.4165"
+    );
+    assert_eq!(steps[0]["result"]["value"], 929.4164599999986);
+}
+
+#[test]
+fn hydrogen_price_below_100_is_shown_as_usd_per_kg_times_1000() {
+    let result = result_of(|inputs| {
+        inputs["utilityData"][0]["price"] = serde_json::json!({"value": 50, "unitId": 6});
+    });
+    let t = traceable(&result, "hydrogen_cost_traceable");
+    let note = "Original price 50.0 USD/kg converted to 50000.0 USD/t (× 1000)";
+    assert_eq!(
+        t["inputs"]["hydrogen_price"],
+        serde_json::json!({"value": 50000.0, "unit": "USD/t", "note": note})
+    );
+    assert_eq!(t["metadata"]["price_conversion"], note);
+    assert_eq!(t["metadata"]["hydrogen_price_usd_t"], 50000.0);
+    assert_eq!(
+        t["calculation_steps"][0]["calculation"],
+        "21,000 × 50000.0 = 1,050,000"
+    );
+    assert_eq!(t["value"], 1_050_000.0);
+}
+
+#[test]
+fn utilities_are_looked_up_by_exact_name_for_display() {
+    let result = result_of(|inputs| {
+        inputs["utilityData"][0]["name"] = "green hydrogen".into();
+        inputs["utilityData"][1]["name"] = "grid electricity".into();
+        inputs["utilityData"][1]["price"] = serde_json::json!({"value": 2, "unitId": 9});
+    });
+    let h2 = traceable(&result, "hydrogen_cost_traceable");
+    assert_eq!(
+        h2["inputs"]["hydrogen_price"],
+        serde_json::json!({"value": 0.0, "unit": "USD/t", "note": "Price in USD/t"})
+    );
+    assert!(h2["metadata"].get("price_conversion").is_none());
+    let consumption = traceable(&result, "hydrogen_consumption_traceable");
+    assert_eq!(consumption["inputs"]["yield_h2"]["value"], 0.042);
+    let el = traceable(&result, "electricity_cost_traceable");
+    assert_eq!(el["inputs"]["electricity_rate"]["value"], 0.0);
+
+    // Named exactly: a rate of 1 USD/kWh or more is shown unscaled.
+    let result = result_of(|inputs| {
+        inputs["utilityData"][1]["price"] = serde_json::json!({"value": 2, "unitId": 9});
+    });
+    let el = traceable(&result, "electricity_cost_traceable");
+    assert_eq!(el["inputs"]["electricity_rate"]["value"], 2.0);
+    assert_eq!(
+        el["calculation_steps"][0]["calculation"],
+        "60,000 × 2.0 = 120,000,000"
+    );
+}
+
+#[test]
+fn zero_production_shows_integer_zero_shares() {
+    let result = result_of(|inputs| {
+        for p in inputs["productData"].as_array_mut().unwrap() {
+            p["yieldPercent"] = 0.into();
+        }
+    });
+    let production = traceable(&result, "production_traceable");
+    assert_eq!(production["value"], 0.0);
+    assert!(production["inputs"]["jet_yield"]["value"].is_i64());
+    let revenue = traceable(&result, "total_revenue_traceable");
+    assert!(revenue["inputs"]["jet_price"]["value"].is_i64());
+    assert_eq!(
+        revenue["calculation_steps"][0]["calculation"],
+        "0 × 0.00 = 0"
+    );
+    let fec = traceable(&result, "fuel_energy_content_traceable");
+    assert!(fec["inputs"]["products"][0]["mass_fraction"]["value"].is_i64());
+    assert_eq!(
+        fec["components"][0]["description"],
+        "Energy contribution from jet (0.0% by mass)"
+    );
+    let wci = traceable(&result, "weighted_carbon_intensity_traceable");
+    assert!(wci["inputs"]["products"][0]["yield"]["value"].is_i64());
+    // Without production the yield comes from the utility named "electricity" (R2: 12000 → 120).
+    let el = traceable(&result, "electricity_consumption_traceable");
+    assert_eq!(el["metadata"]["yield_kwh_per_t"], 120.0);
+    assert_eq!(
+        el["calculation_steps"][0]["calculation"],
+        "0 × 0.12 = 60,000"
+    );
+    let tci = traceable(&result, "total_capital_investment_traceable");
+    assert_eq!(
+        tci["calculation_steps"][1]["calculation"],
+        "0 / 500,000 = 0.0000"
+    );
+    assert_eq!(tci["components"][0]["value"], 0.0);
+    let lcop = traceable(&result, "LCOP_traceable");
+    assert!(
+        lcop["calculation_steps"][4]["calculation"]
+            .as_str()
+            .unwrap()
+            .ends_with(" / 0 = 0.00")
+    );
+}
+
+#[test]
+fn zero_references_fall_back_like_python_falsy_values() {
+    let result = result_of(|inputs| {
+        inputs["economicParameters"]["tciRefMusd"] = 0.into();
+        inputs["economicParameters"]["referenceCapacityKtpa"] = 0.into();
+    });
+    let t = traceable(&result, "total_capital_investment_traceable");
+    assert_eq!(t["metadata"]["tci_ref_musd"], 0.0);
+    assert_eq!(t["inputs"]["capacity_ref"]["value"], 500_000.0);
+    let steps = t["calculation_steps"].as_array().unwrap();
+    assert_eq!(steps[0]["calculation"], "0.0 × 1000 = 500,000");
+    assert_eq!(steps[3]["calculation"], "0.0 × 1.0000 = 400.00");
+}
