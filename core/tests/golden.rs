@@ -1,5 +1,7 @@
 //! Parity with the original engine: every golden case of `tests/data/cases.json` (copied from
-//! `shared/golden/`) must give the same technoEconomics and financials, traceables included.
+//! `shared/golden/`) must give the same technoEconomics and financials, traceables included:
+//! every expected key present, every number within 1e-9 relative (1e-9 absolute near zero),
+//! every string (names, units and display text) identical.
 
 use safapac_core::{calculate, master::MasterData};
 use serde_json::Value;
@@ -20,15 +22,21 @@ const REJECTED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Display strings other than `name` and `unit` may differ in formatting; they are compared
-/// only when `SAFAPAC_STRICT_STRINGS` is set.
-fn is_display_key(key: &str) -> bool {
-    !matches!(key, "name" | "unit")
-}
-
-struct Diff {
-    numbers: Vec<String>,
-    strings: Vec<String>,
+/// The IRR traceable's last test rate is the IRR itself, so the NPV it shows is the residue of
+/// a sum whose terms are the size of the investment: rounding noise, which no independent root
+/// finder reproduces bit for bit (the original used numpy's companion-matrix eigenvalues).
+/// It is compared with a tolerance scaled to those terms, and its text (which prints the
+/// noise's sign, e.g. "-0.00") is not compared.
+fn is_irr_residue(path: &str) -> bool {
+    path.starts_with("financials.irr_traceable.")
+        && [
+            "components[3].value",
+            "calculation_steps[3].result.value",
+            "calculation_steps[3].calculation",
+            "calculation_steps[3].details.npv",
+        ]
+        .iter()
+        .any(|p| path.ends_with(p))
 }
 
 fn numbers_match(expected: f64, actual: f64) -> bool {
@@ -36,51 +44,39 @@ fn numbers_match(expected: f64, actual: f64) -> bool {
     diff <= ABS_TOL || diff <= REL_TOL * expected.abs().max(actual.abs())
 }
 
-fn compare(path: &str, key: &str, expected: &Value, actual: Option<&Value>, diff: &mut Diff) {
+/// Appends to `diffs` every way `actual` departs from `expected`; `investment` scales the
+/// tolerance of the IRR residue.
+fn compare(
+    path: &str,
+    expected: &Value,
+    actual: Option<&Value>,
+    investment: f64,
+    diffs: &mut Vec<String>,
+) {
     let Some(actual) = actual else {
-        diff.numbers.push(format!("{path}: missing"));
+        diffs.push(format!("{path}: missing"));
         return;
     };
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
             for (k, v) in e {
-                compare(&format!("{path}.{k}"), k, v, a.get(k), diff);
+                compare(&format!("{path}.{k}"), v, a.get(k), investment, diffs);
             }
         }
-        (Value::Array(e), Value::Array(a)) => {
-            if e.len() != a.len() {
-                diff.numbers.push(format!(
-                    "{path}: {} items expected, {} found",
-                    e.len(),
-                    a.len()
-                ));
-                return;
-            }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
-                compare(&format!("{path}[{i}]"), key, ev, Some(av), diff);
+                compare(&format!("{path}[{i}]"), ev, Some(av), investment, diffs);
             }
         }
         (Value::Number(e), Value::Number(a)) => {
             let (e, a) = (e.as_f64().unwrap(), a.as_f64().unwrap());
-            if !numbers_match(e, a) {
-                diff.numbers
-                    .push(format!("{path}: expected {e:?}, got {a:?}"));
+            let residue_ok = is_irr_residue(path) && (e - a).abs() <= REL_TOL * investment;
+            if !numbers_match(e, a) && !residue_ok {
+                diffs.push(format!("{path}: expected {e:?}, got {a:?}"));
             }
         }
-        (Value::String(e), Value::String(a)) if e != a => {
-            let line = format!("{path}: expected {e:?}, got {a:?}");
-            if is_display_key(key) {
-                diff.strings.push(line)
-            } else {
-                diff.numbers.push(line)
-            }
-        }
-        (e, a) if std::mem::discriminant(e) != std::mem::discriminant(a) => {
-            diff.numbers.push(format!("{path}: expected {e}, got {a}"));
-        }
-        (e, a) if !e.is_string() && e != a => {
-            diff.numbers.push(format!("{path}: expected {e}, got {a}"))
-        }
+        (Value::String(_), Value::String(_)) if is_irr_residue(path) => {}
+        (e, a) if e != a => diffs.push(format!("{path}: expected {e}, got {a}")),
         _ => {}
     }
 }
@@ -88,10 +84,8 @@ fn compare(path: &str, key: &str, expected: &Value, actual: Option<&Value>, diff
 #[test]
 fn every_golden_case_matches_the_original() {
     let cases: Vec<Value> = serde_json::from_str(include_str!("data/cases.json")).unwrap();
-    let strict_strings = std::env::var_os("SAFAPAC_STRICT_STRINGS").is_some();
     let master = MasterData::builtin();
     let mut failures = Vec::new();
-    let mut string_diffs = 0;
     for case in &cases {
         let name = case["name"].as_str().unwrap();
         let result = calculate(&case["inputs"], master);
@@ -99,7 +93,7 @@ fn every_golden_case_matches_the_original() {
             match result {
                 Err(errors) if errors.iter().any(|e| e.path.to_string() == *field) => {}
                 other => failures.push(format!(
-                    "{name}: expected a validation error at {field}, got {other:?}"
+                    "{name}: expected an error at {field}, got {other:?}"
                 )),
             }
             continue;
@@ -112,35 +106,23 @@ fn every_golden_case_matches_the_original() {
             }
         };
         let actual = serde_json::to_value(&calc).unwrap();
-        let mut diff = Diff {
-            numbers: Vec::new(),
-            strings: Vec::new(),
-        };
+        let investment = case["expected"]["technoEconomics"]["total_capital_investment"]
+            .as_f64()
+            .unwrap()
+            * 1e6;
+        let mut diffs = Vec::new();
         for part in ["technoEconomics", "financials"] {
             compare(
                 part,
-                part,
                 &case["expected"][part],
                 actual.get(part),
-                &mut diff,
+                investment,
+                &mut diffs,
             );
         }
-        string_diffs += diff.strings.len();
-        for line in diff
-            .numbers
-            .iter()
-            .chain(diff.strings.iter().filter(|_| strict_strings))
-        {
-            failures.push(format!("{name}: {line}"));
-        }
-        for line in diff.strings.iter().take(3).filter(|_| !strict_strings) {
-            eprintln!("display text differs: {name}: {line}");
-        }
+        failures.extend(diffs.into_iter().map(|d| format!("{name}: {d}")));
     }
-    eprintln!(
-        "{} cases, {string_diffs} display strings differ",
-        cases.len()
-    );
+    assert_eq!(cases.len(), 43);
     assert!(
         failures.is_empty(),
         "{} mismatches:\n{}",
