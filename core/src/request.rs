@@ -85,13 +85,11 @@ impl CalcRequest {
         percent_or_ratio(self.economic_parameters.discount_rate_percent)
     }
 
-    /// The utility matched by rule R3: the last one whose lower-cased name contains `needle`,
-    /// where hydrogen is tested before electricity for each utility.
+    /// The utility matched by rule R3 (quirk Q14): the last one of that kind.
     pub fn matched_utility(&self, kind: UtilityKind) -> Option<&Material> {
         self.utility_data
             .iter()
-            .filter(|u| UtilityKind::of(&u.name) == Some(kind))
-            .next_back()
+            .rfind(|u| UtilityKind::of(&u.name) == Some(kind))
     }
 }
 

@@ -3,6 +3,8 @@
 //! every expected key present, every number within 1e-9 relative (1e-9 absolute near zero),
 //! every string (names, units and display text) identical.
 
+#![allow(clippy::unwrap_used)] // test helpers may panic on malformed fixtures
+
 use safapac_core::{calculate, master::MasterData};
 use serde_json::Value;
 

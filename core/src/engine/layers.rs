@@ -193,7 +193,7 @@ pub(super) struct Layer4 {
 }
 
 /// Quirk Q13: a rate at or below zero annualises capital linearly.
-pub(crate) fn capital_recovery_factor(rate: f64, years: i64) -> f64 {
+fn capital_recovery_factor(rate: f64, years: i64) -> f64 {
     let n = years as f64;
     if rate > 0.0 {
         let growth = (1.0 + rate).powf(n);

@@ -6,7 +6,6 @@ mod irr;
 mod layers;
 
 pub use figures::{CashFlowRow, Figures, FinancialFigures, ProductFigures};
-pub(crate) use layers::capital_recovery_factor;
 
 use crate::reference::ReferenceRecord;
 use crate::request::CalcRequest;
