@@ -149,43 +149,66 @@ impl fmt::Display for Piece {
     }
 }
 
-/// Display text made of pieces, rendered lazily.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Text(pub Vec<Piece>);
+/// Display text made of pieces, rendered lazily. A single piece (most labels) is held inline,
+/// so building it allocates nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Text {
+    One(Piece),
+    Many(Vec<Piece>),
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::One(Piece::Str(""))
+    }
+}
 
 impl Text {
     pub fn render(&self) -> String {
         self.to_string()
     }
+
+    pub fn pieces(&self) -> &[Piece] {
+        match self {
+            Text::One(p) => std::slice::from_ref(p),
+            Text::Many(v) => v,
+        }
+    }
 }
 
 impl From<&'static str> for Text {
     fn from(s: &'static str) -> Self {
-        Text(vec![Piece::Str(s)])
+        Text::One(Piece::Str(s))
     }
 }
 
 impl From<String> for Text {
     fn from(s: String) -> Self {
-        Text(vec![Piece::Owned(s)])
+        Text::One(Piece::Owned(s))
     }
 }
 
 impl From<Piece> for Text {
     fn from(p: Piece) -> Self {
-        Text(vec![p])
+        Text::One(p)
+    }
+}
+
+impl From<Vec<Piece>> for Text {
+    fn from(pieces: Vec<Piece>) -> Self {
+        Text::Many(pieces)
     }
 }
 
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|p| p.fmt(f))
+        self.pieces().iter().try_for_each(|p| p.fmt(f))
     }
 }
 
 impl Serialize for Text {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0.as_slice() {
+        match self.pieces() {
             [Piece::Str(one)] => s.serialize_str(one),
             [Piece::Owned(one)] => s.serialize_str(one),
             [Piece::Shared(one)] => s.serialize_str(one),
@@ -197,8 +220,11 @@ impl Serialize for Text {
 /// Builds a [`Text`] from pieces: `text!["TCI = ", repr(tci), " MUSD"]`.
 #[macro_export]
 macro_rules! text {
+    ($one:expr $(,)?) => {
+        $crate::trace::model::Text::One($crate::trace::model::Piece::from($one))
+    };
     ($($piece:expr),* $(,)?) => {
-        $crate::trace::model::Text(vec![$($crate::trace::model::Piece::from($piece)),*])
+        $crate::trace::model::Text::Many(vec![$($crate::trace::model::Piece::from($piece)),*])
     };
 }
 
@@ -211,6 +237,8 @@ pub enum Value {
     Text(Text),
     List(Vec<Value>),
     Map(Fields),
+    /// `{"value": …, "unit": …}`, the usual shape of a traceable input, without building a map.
+    Quantity(Num, &'static str),
 }
 
 pub type Key = Cow<'static, str>;
@@ -332,6 +360,12 @@ impl Serialize for Value {
                 seq.end()
             }
             Value::Map(fields) => fields.serialize(s),
+            Value::Quantity(value, unit) => {
+                let mut map = s.serialize_map(Some(2))?;
+                map.serialize_entry("value", value)?;
+                map.serialize_entry("unit", unit)?;
+                map.end()
+            }
         }
     }
 }
@@ -349,9 +383,7 @@ impl Serialize for Fields {
 /// `{"value": …, "unit": …}` (plus `"note"` where the original adds one): the shape of most
 /// entries of a traceable's `inputs`.
 pub fn quantity(value: impl Into<Num>, unit: &'static str) -> Value {
-    let mut f = Fields::with_capacity(2);
-    f.push("value", value.into()).push("unit", unit);
-    Value::Map(f)
+    Value::Quantity(value.into(), unit)
 }
 
 pub fn quantity_with_note(
@@ -363,6 +395,13 @@ pub fn quantity_with_note(
     f.push("value", value.into())
         .push("unit", unit)
         .push("note", note.into());
+    Value::Map(f)
+}
+
+/// `{"value": …, "unit": …}` where the value may be any JSON value (`null`, a string).
+pub fn labelled(value: impl Into<Value>, unit: &'static str) -> Value {
+    let mut f = Fields::with_capacity(2);
+    f.push("value", value).push("unit", unit);
     Value::Map(f)
 }
 

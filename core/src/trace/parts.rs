@@ -59,7 +59,7 @@ impl<'a> Ctx<'a> {
         Value::List(
             self.names
                 .iter()
-                .map(|n| Value::from(Text(vec![n.into()])))
+                .map(|n| Value::from(Text::One(n.into())))
                 .collect(),
         )
     }
@@ -151,9 +151,4 @@ pub(super) fn tons_per_year(value: f64) -> Value {
     super::model::quantity(value, "tons/year")
 }
 
-/// Python's `{"value": x, "unit": u}` where `x` may be a string (`"multi-feedstock"`).
-pub(super) fn labelled(value: impl Into<Value>, unit: &'static str) -> Value {
-    let mut f = Fields::with_capacity(2);
-    f.push("value", value).push("unit", unit);
-    Value::Map(f)
-}
+pub(super) use super::model::labelled;
