@@ -1,8 +1,9 @@
 //! Total capital investment.
 
+use super::model::Pool;
 use super::model::{Piece, Text, Traceable, comma, fixed, quantity, repr};
 use super::parts::{Ctx, component, fields, labelled, step};
-use crate::text;
+use crate::t;
 
 /// Python's `f"{x}"` of an optional float: `None` when absent.
 fn optional(x: Option<f64>) -> Piece {
@@ -14,6 +15,7 @@ fn optional(x: Option<f64>) -> Piece {
 /// only `value` and the last step's result are the engine's TCI. Its last step claims working
 /// capital is added, which the engine never does.
 pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let eco = &cx.req.economic_parameters;
     let tci = cx.fig.tci;
     let production = cx.fig.production;
@@ -49,11 +51,11 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
             "Working Capital",
             tci_base * wc_ratio,
             "MUSD",
-            text![
+            t!(pool;
                 "Working capital (",
                 fixed(wc_ratio * 100.0, 1),
                 "% of base TCI)"
-            ],
+            ),
         ),
         component(
             "Total Capital Investment",
@@ -76,11 +78,11 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
             1,
             "Convert capacity_ref from KTPA to tons/year",
             "capacity_ref_tons = capacity_ref × 1000",
-            text![
+            t!(pool;
                 optional(capacity_ref_ktpa),
                 " × 1000 = ",
                 comma(capacity_ref_tons, 0)
-            ],
+            ),
             capacity_ref_tons,
             "tons/year",
         ),
@@ -88,13 +90,13 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
             2,
             "Calculate capacity ratio",
             "ratio = capacity / capacity_ref_tons",
-            text![
+            t!(pool;
                 comma(production, 0),
                 " / ",
                 comma(capacity_ref_tons, 0),
                 " = ",
                 fixed(ratio, 4)
-            ],
+            ),
             ratio,
             "dimensionless",
         ),
@@ -102,13 +104,13 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
             3,
             "Apply economy of scale",
             "scale_factor = ratio^scaling_exponent",
-            text![
+            t!(pool;
                 fixed(ratio, 4),
                 "^",
                 repr(exponent),
                 " = ",
                 fixed(scale_factor, 4)
-            ],
+            ),
             scale_factor,
             "dimensionless",
         ),
@@ -116,13 +118,13 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
             4,
             "Calculate base TCI",
             "TCI_base = tci_ref × scale_factor",
-            text![
+            t!(pool;
                 optional(tci_ref),
                 " × ",
                 fixed(scale_factor, 4),
                 " = ",
                 fixed(tci_base, 2)
-            ],
+            ),
             tci_base,
             "MUSD",
         ),
@@ -130,13 +132,13 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
             5,
             "Add working capital",
             "TCI = TCI_base × (1 + working_capital_ratio)",
-            text![
+            t!(pool;
                 fixed(tci_base, 2),
                 " × (1 + ",
                 repr(wc_ratio),
                 ") = ",
                 fixed(tci_with_wc, 2)
-            ],
+            ),
             tci,
             "MUSD",
         ),
@@ -160,5 +162,6 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
         components,
         calculation_steps: steps,
         metadata,
+        pieces: pool.into_pieces(),
     }
 }

@@ -6,12 +6,13 @@
 //! integer 0 and multiplies by it); all of that is reproduced (bug B9).
 
 use super::consumption::FEEDSTOCK_YIELD_SHOWN;
+use super::model::Pool;
 use super::model::{
     Component, Fields, Num, Text, Traceable, Value, comma, fixed, quantity, repr, upper,
 };
 use super::parts::{Ctx, component, fields, labelled, step, tons_per_year};
 use super::products::{carbon_content_of, carbon_content_table};
-use crate::text;
+use crate::t;
 
 /// The fuel energy content the traceables saw: the missing key's default.
 const FEC_SHOWN: i64 = 0;
@@ -21,6 +22,7 @@ fn gco2_per_mj(value: impl Into<Num>) -> Value {
 }
 
 pub(super) fn carbon_intensity(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let f = cx.fig;
     let (feedstock, hydrogen, electricity, process) = (
         f.ci_feedstock,
@@ -73,7 +75,7 @@ pub(super) fn carbon_intensity(cx: &Ctx) -> Traceable {
             1,
             "Sum all CI components",
             "ci_total = ci_feedstock + ci_hydrogen + ci_electricity + ci_process",
-            parts_sum_text(cx, sum),
+            parts_sum_text(cx, &mut pool, sum),
             f.carbon_intensity,
             "gCO2e/MJ",
         )],
@@ -82,13 +84,14 @@ pub(super) fn carbon_intensity(cx: &Ctx) -> Traceable {
             "total_ci_kgco2_ton" => f.ci_total_per_tonne,
             "conversion_formula" => "CI_component = (Component_CI × Component_Yield) / Fuel_Energy_Content",
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 /// `f + h + e + p = total` with four decimals.
-fn parts_sum_text(cx: &Ctx, total: f64) -> Text {
+fn parts_sum_text(cx: &Ctx, pool: &mut Pool, total: f64) -> Text {
     let f = cx.fig;
-    text![
+    t!(pool;
         fixed(f.ci_feedstock, 4),
         " + ",
         fixed(f.ci_hydrogen, 4),
@@ -98,17 +101,17 @@ fn parts_sum_text(cx: &Ctx, total: f64) -> Text {
         fixed(f.ci_process, 4),
         " = ",
         fixed(total, 4),
-    ]
+    )
 }
 
-fn emission_components(cx: &Ctx) -> Vec<Component> {
+fn emission_components(cx: &Ctx, pool: &mut Pool) -> Vec<Component> {
     cx.products()
         .map(|(name, p)| {
             component(
-                text![upper(name), " Emissions"],
+                t!(pool; upper(name), " Emissions"),
                 p.co2_emissions,
                 "tons CO2e/year",
-                text!["Annual CO2 emissions from ", name, " production"],
+                t!(pool; "Annual CO2 emissions from ", name, " production"),
             )
         })
         .collect()
@@ -128,19 +131,24 @@ fn emissions_inputs(cx: &Ctx) -> Fields {
     }
 }
 
-fn production_kg_step(production: f64, production_kg: f64) -> super::model::Step {
+fn production_kg_step(pool: &mut Pool, production: f64, production_kg: f64) -> super::model::Step {
     step(
         1,
         "Convert production to kg",
         "production_kg = production × 1000",
-        text![comma(production, 0), " × 1000 = ", comma(production_kg, 0)],
+        t!(pool; comma(production, 0), " × 1000 = ", comma(production_kg, 0)),
         production_kg,
         "kg/year",
     )
 }
 
-fn recomputation_text(carbon_intensity: f64, production_kg: f64, recomputed: f64) -> Text {
-    text![
+fn recomputation_text(
+    pool: &mut Pool,
+    carbon_intensity: f64,
+    production_kg: f64,
+    recomputed: f64,
+) -> Text {
+    t!(pool;
         fixed(carbon_intensity, 4),
         " × ",
         fixed(FEC_SHOWN as f64, 3),
@@ -148,12 +156,13 @@ fn recomputation_text(carbon_intensity: f64, production_kg: f64, recomputed: f64
         comma(production_kg, 0),
         " = ",
         comma(recomputed, 0),
-    ]
+    )
 }
 
 /// The steps' text recomputes emissions as 0, yet step 2's result is the engine's total
 /// (t/yr, labelled g/yr) and step 3 divides that by 1e6.
 pub(super) fn total_emissions(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let f = cx.fig;
     let (total, production, ci) = (f.total_co2_emissions, f.production, f.carbon_intensity);
     let production_kg = production * 1000.0;
@@ -165,14 +174,14 @@ pub(super) fn total_emissions(cx: &Ctx) -> Traceable {
         unit: "gCO2e/year",
         formula: Text::from("Total_CO2 = Carbon_Intensity × Fuel_Energy_Content × Production"),
         inputs: emissions_inputs(cx),
-        components: emission_components(cx),
+        components: emission_components(cx, &mut pool),
         calculation_steps: vec![
-            production_kg_step(production, production_kg),
+            production_kg_step(&mut pool, production, production_kg),
             step(
                 2,
                 "Calculate total CO2 emissions",
                 "total_co2 = carbon_intensity × fuel_energy_content × production_kg",
-                recomputation_text(ci, production_kg, recomputed),
+                recomputation_text(&mut pool, ci, production_kg, recomputed),
                 total,
                 "gCO2e/year",
             ),
@@ -180,7 +189,7 @@ pub(super) fn total_emissions(cx: &Ctx) -> Traceable {
                 3,
                 "Convert to tons CO2e/year (optional)",
                 "total_co2_tons = total_co2_g / 1,000,000",
-                text![comma(total, 0), " / 1,000,000 = ", comma(in_tons, 2)],
+                t!(pool; comma(total, 0), " / 1,000,000 = ", comma(in_tons, 2)),
                 in_tons,
                 "tons CO2e/year",
             ),
@@ -189,21 +198,23 @@ pub(super) fn total_emissions(cx: &Ctx) -> Traceable {
             "carbon_intensity_gco2_mj" => ci,
             "fuel_energy_content_mj_kg" => FEC_SHOWN,
             "total_production_tons_year" => production,
-            "calculation_detail" => text![
+            "calculation_detail" => t!(pool;
                 fixed(ci, 4),
                 " gCO2e/MJ × ",
                 fixed(FEC_SHOWN as f64, 3),
                 " MJ/kg × ",
                 fixed(production, 0),
                 " kg/year",
-            ],
+            ),
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 /// The layer-4 variant carries the zero recomputation through to the step results and
 /// `total_emissions_tons_year`.
 pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let f = cx.fig;
     let (total, production, ci) = (f.total_co2_emissions, f.production, f.carbon_intensity);
     let production_kg = production * 1000.0;
@@ -215,14 +226,14 @@ pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
         unit: "gCO2e/year",
         formula: Text::from("Total_CO2 = Carbon_Intensity × Fuel_Energy_Content × Production"),
         inputs: emissions_inputs(cx),
-        components: emission_components(cx),
+        components: emission_components(cx, &mut pool),
         calculation_steps: vec![
-            production_kg_step(production, production_kg),
+            production_kg_step(&mut pool, production, production_kg),
             step(
                 2,
                 "Calculate total CO2 emissions in grams",
                 "total_co2_g = carbon_intensity × fuel_energy_content × production_kg",
-                recomputation_text(ci, production_kg, recomputed),
+                recomputation_text(&mut pool, ci, production_kg, recomputed),
                 recomputed,
                 "gCO2e/year",
             ),
@@ -230,11 +241,11 @@ pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
                 3,
                 "Convert to tons CO2e/year",
                 "total_co2_tons = total_co2_g / 1,000,000",
-                text![
+                t!(pool;
                     comma(recomputed, 0),
                     " / 1,000,000 = ",
                     comma(recomputed_tons, 2)
-                ],
+                ),
                 recomputed_tons,
                 "tons CO2e/year",
             ),
@@ -245,15 +256,16 @@ pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
             "total_production_tons_year" => production,
             "total_emissions_gco2e_year" => total,
             "total_emissions_tons_year" => recomputed_tons,
-            "calculation_detail" => text![
+            "calculation_detail" => t!(pool;
                 fixed(ci, 4),
                 " gCO2e/MJ × ",
                 fixed(FEC_SHOWN as f64, 3),
                 " MJ/kg × ",
                 comma(production_kg, 0),
                 " kg/year",
-            ],
+            ),
         },
+        pieces: pool.into_pieces(),
     }
 }
 
@@ -261,6 +273,7 @@ pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
 /// recompute each CCE from the hard-coded product carbon contents, Q_j / P as yield and the
 /// constant feedstock yield 1.21; step results show the engine's CCE.
 pub(super) fn conversion_efficiency(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let n = cx.names.len();
     // Validation guarantees a first feedstock; 0.78 is the original's fallback.
     let feedstock_carbon = cx
@@ -287,22 +300,22 @@ pub(super) fn conversion_efficiency(cx: &Ctx) -> Traceable {
         };
 
         components.push(component(
-            text![upper(name), " CCE"],
+            t!(pool; upper(name), " CCE"),
             cce,
             "percent",
-            text!["Carbon conversion efficiency for ", name],
+            t!(pool; "Carbon conversion efficiency for ", name),
         ));
         steps.push(step(
             3 * i + 1,
-            text!["Calculate numerator (carbon in ", name, ")"],
+            t!(pool; "Calculate numerator (carbon in ", name, ")"),
             "numerator = CC_product × Yield_product",
-            text![
+            t!(pool;
                 repr(product_carbon),
                 " × ",
                 fixed(share, 4),
                 " = ",
                 fixed(numerator, 5)
-            ],
+            ),
             numerator,
             "kg C",
         ));
@@ -310,28 +323,28 @@ pub(super) fn conversion_efficiency(cx: &Ctx) -> Traceable {
             3 * i + 2,
             "Calculate denominator (carbon in feedstock)",
             "denominator = CC_feedstock × Yield_feedstock",
-            text![
+            t!(pool;
                 repr(feedstock_carbon),
                 " × ",
                 repr(feedstock_yield),
                 " = ",
                 fixed(denominator, 4)
-            ],
+            ),
             denominator,
             "kg C",
         ));
         steps.push(step(
             3 * i + 3,
-            text!["Calculate ", upper(name), " CCE percentage"],
+            t!(pool; "Calculate ", upper(name), " CCE percentage"),
             "CCE = (numerator / denominator) × 100",
-            text![
+            t!(pool;
                 "(",
                 fixed(numerator, 5),
                 " / ",
                 fixed(denominator, 4),
                 ") × 100 = ",
                 fixed(recomputed, 3)
-            ],
+            ),
             cce,
             "percent",
         ));
@@ -360,12 +373,14 @@ pub(super) fn conversion_efficiency(cx: &Ctx) -> Traceable {
             "average_cce_percent" => average,
             "product_carbon_content_map" => carbon_content_table(),
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 /// One feedstock: each product's share Q_j / P of the reported intensity. More than one
 /// feedstock entry (only the first is used by the engine): the four CI parts instead.
 pub(super) fn weighted(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let f = cx.fig;
     let total = f.carbon_intensity;
     let multi_feedstock = cx.req.feedstock_data.len() > 1;
@@ -409,7 +424,7 @@ pub(super) fn weighted(cx: &Ctx) -> Traceable {
             1,
             "Sum all CI components (multi-feedstock scenario)",
             "weighted_ci = ci_feedstock + ci_hydrogen + ci_electricity + ci_process",
-            parts_sum_text(cx, total),
+            parts_sum_text(cx, &mut pool, total),
             total,
             "gCO2e/MJ",
         )];
@@ -430,28 +445,28 @@ pub(super) fn weighted(cx: &Ctx) -> Traceable {
                 "ci_contribution" => gco2_per_mj(contribution),
             }));
             components.push(component(
-                text![upper(name), " CI Contribution"],
+                t!(pool; upper(name), " CI Contribution"),
                 contribution,
                 "gCO2e/MJ",
-                text![
+                t!(pool;
                     "CI contribution from ",
                     name,
                     " (",
                     fixed(share.as_f64() * 100.0, 1),
                     "% yield)"
-                ],
+                ),
             ));
             steps.push(step(
                 i + 1,
-                text!["Calculate ", upper(name), " CI contribution"],
-                text!["ci_contribution_", name, " = total_ci × yield_", name],
-                text![
+                t!(pool; "Calculate ", upper(name), " CI contribution"),
+                t!(pool; "ci_contribution_", name, " = total_ci × yield_", name),
+                t!(pool;
                     fixed(total, 4),
                     " × ",
                     fixed(share.as_f64(), 4),
                     " = ",
                     fixed(contribution, 4)
-                ],
+                ),
                 contribution,
                 "gCO2e/MJ",
             ));
@@ -460,7 +475,7 @@ pub(super) fn weighted(cx: &Ctx) -> Traceable {
             n + 1,
             "Sum all product CI contributions",
             "weighted_ci = Σ(ci_contribution_i)",
-            text!["Sum of all products = ", fixed(sum, 4)],
+            t!(pool; "Sum of all products = ", fixed(sum, 4)),
             total,
             "gCO2e/MJ",
         ));
@@ -491,5 +506,6 @@ pub(super) fn weighted(cx: &Ctx) -> Traceable {
             "product_count" => cx.product_count(),
             "products" => cx.name_list(),
         },
+        pieces: pool.into_pieces(),
     }
 }

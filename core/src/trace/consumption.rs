@@ -1,10 +1,11 @@
 //! Feedstock, hydrogen and electricity consumption. All three take total production as the
 //! plant capacity.
 
+use super::model::Pool;
 use super::model::{Text, Traceable, comma, quantity, repr};
 use super::parts::{Ctx, fields, step, tons_per_year};
 use crate::request::percent_or_ratio;
-use crate::text;
+use crate::t;
 
 /// The original read a `feedstock_yield` key the result does not have and fell back to this
 /// constant, whatever the request says (bug B9).
@@ -22,6 +23,7 @@ fn yield_of(yield_percent: f64) -> f64 {
 }
 
 pub(super) fn feedstock(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let capacity = cx.fig.production;
     let consumption = cx.fig.feedstock_consumption;
     let shown_yield = FEEDSTOCK_YIELD_SHOWN;
@@ -39,13 +41,13 @@ pub(super) fn feedstock(cx: &Ctx) -> Traceable {
             1,
             "Calculate feedstock consumption",
             "consumption = plant_capacity × feedstock_yield",
-            text![
+            t!(pool;
                 comma(capacity, 0),
                 " × ",
                 repr(shown_yield),
                 " = ",
                 comma(consumption, 0)
-            ],
+            ),
             consumption,
             "tons/year",
         )],
@@ -53,10 +55,12 @@ pub(super) fn feedstock(cx: &Ctx) -> Traceable {
             "feedstock_yield_kg_per_kg" => shown_yield,
             "plant_capacity_tons_year" => capacity,
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 pub(super) fn hydrogen(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let capacity = cx.fig.production;
     let consumption = cx.fig.hydrogen_consumption;
     let yield_h2 = cx
@@ -76,13 +80,13 @@ pub(super) fn hydrogen(cx: &Ctx) -> Traceable {
             1,
             "Calculate hydrogen consumption",
             "consumption = plant_capacity × yield_h2",
-            text![
+            t!(pool;
                 comma(capacity, 0),
                 " × ",
                 repr(yield_h2),
                 " = ",
                 comma(consumption, 0)
-            ],
+            ),
             consumption,
             "tons/year",
         )],
@@ -90,12 +94,14 @@ pub(super) fn hydrogen(cx: &Ctx) -> Traceable {
             "yield_h2_t_per_t" => yield_h2,
             "plant_capacity_tons_year" => capacity,
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 /// Reported in MWh (the engine works in kWh). The yield is re-derived as E / P whenever
 /// production is positive; the utility lookup only matters otherwise.
 pub(super) fn electricity(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let capacity = cx.fig.production;
     let consumption_kwh = cx.fig.electricity_consumption;
     let consumption_mwh = consumption_kwh / 1000.0;
@@ -120,13 +126,13 @@ pub(super) fn electricity(cx: &Ctx) -> Traceable {
             1,
             "Calculate electricity consumption",
             "consumption = plant_capacity × yield_mwh",
-            text![
+            t!(pool;
                 comma(capacity, 0),
                 " × ",
                 repr(yield_mwh),
                 " = ",
                 comma(consumption_mwh, 0)
-            ],
+            ),
             consumption_mwh,
             "MWh/year",
         )],
@@ -136,5 +142,6 @@ pub(super) fn electricity(cx: &Ctx) -> Traceable {
             "plant_capacity_tons_year" => capacity,
             "note" => "Backend internally calculates in kWh but converts to MWh for user-facing output",
         },
+        pieces: pool.into_pieces(),
     }
 }

@@ -4,9 +4,10 @@
 //! here is built from the **pre-tax** flow `A_pre = revenue − OPEX` and `r = discount rate
 //! percent / 100` (not rule R1); only the reported values are the engine's after-tax figures.
 
+use super::model::Pool;
 use super::model::{Fields, Step, Text, Traceable, comma, fixed, int, quantity, repr};
 use super::parts::{Ctx, component, fields, step, with_details};
-use crate::text;
+use crate::t;
 
 /// The years whose discounted flow the NPV breakdown shows (those within the lifetime).
 const NPV_SAMPLE_YEARS: [i64; 6] = [1, 5, 10, 15, 20, 25];
@@ -49,6 +50,7 @@ fn growth(rate: f64, year: i64) -> f64 {
 }
 
 pub(super) fn npv(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let flows = Flows::new(cx);
     let rate = cx.rate_divided_by_100();
     let npv = cx.fig.financial.npv;
@@ -62,23 +64,23 @@ pub(super) fn npv(cx: &Ctx) -> Traceable {
         "Year 0 (Initial Investment)",
         year0,
         "USD",
-        text![
+        t!(pool;
             "Initial capital investment (discounted: ",
             comma(discounted0, 2),
             " USD)"
-        ],
+        ),
     ));
     steps.push(step(
         1,
         "Year 0: Initial investment",
         "dcf_0 = cash_flow_0 / (1 + r)^0",
-        text![
+        t!(pool;
             comma(year0, 2),
             " / (1 + ",
             repr(rate),
             ")^0 = ",
             comma(discounted0, 2)
-        ],
+        ),
         discounted0,
         "USD",
     ));
@@ -88,15 +90,15 @@ pub(super) fn npv(cx: &Ctx) -> Traceable {
         let factor = growth(rate, year);
         let discounted = cash_flow / factor;
         components.push(component(
-            text!["Year ", int(year)],
+            t!(pool; "Year ", int(year)),
             discounted,
             "USD",
-            text![
+            t!(pool;
                 "Discounted cash flow: ",
                 comma(cash_flow, 2),
                 " / ",
                 fixed(factor, 4)
-            ],
+            ),
         ));
         let details = fields! {
             "cash_flow" => Text::from(comma(cash_flow, 2)),
@@ -106,16 +108,16 @@ pub(super) fn npv(cx: &Ctx) -> Traceable {
         steps.push(with_details(
             step(
                 steps.len() + 1,
-                text!["Year ", int(year), ": Discount cash flow"],
-                text![
+                t!(pool; "Year ", int(year), ": Discount cash flow"),
+                t!(pool;
                     "dcf_",
                     int(year),
                     " = cash_flow_",
                     int(year),
                     " / (1 + r)^",
                     int(year)
-                ],
-                text![
+                ),
+                t!(pool;
                     comma(cash_flow, 2),
                     " / (1 + ",
                     repr(rate),
@@ -123,7 +125,7 @@ pub(super) fn npv(cx: &Ctx) -> Traceable {
                     int(year),
                     " = ",
                     comma(discounted, 2)
-                ],
+                ),
                 discounted,
                 "USD",
             ),
@@ -134,7 +136,7 @@ pub(super) fn npv(cx: &Ctx) -> Traceable {
         steps.len() + 1,
         "Sum all discounted cash flows",
         "npv = Σ(dcf_t) for t = 0 to n",
-        text!["Sum of all ", int(lifetime), " years = ", comma(npv, 2)],
+        t!(pool; "Sum of all ", int(lifetime), " years = ", comma(npv, 2)),
         npv,
         "USD",
     ));
@@ -163,12 +165,14 @@ pub(super) fn npv(cx: &Ctx) -> Traceable {
             "economic_viability" => if profitable { "Profitable" } else { "Not profitable" },
             "note" => "NPV > 0 indicates the project is expected to generate value",
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 /// The value is the IRR ×100 only when the ratio is below 1, so an IRR of 100 % or more is
 /// reported unscaled (and compared with the discount rate percent as if it were a percentage).
 pub(super) fn irr(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let flows = Flows::new(cx);
     let irr = cx.fig.financial.irr;
     let irr_percent = if irr < 1.0 { irr * 100.0 } else { irr };
@@ -185,27 +189,27 @@ pub(super) fn irr(cx: &Ctx) -> Traceable {
         let percent = rate * 100.0;
         let is_irr = (percent - irr_percent).abs() < 0.01;
         components.push(component(
-            text!["NPV at ", fixed(percent, 1), "%"],
+            t!(pool; "NPV at ", fixed(percent, 1), "%"),
             npv,
             "USD",
-            text![
+            t!(pool;
                 "NPV when discount rate = ",
                 fixed(percent, 1),
                 "%",
                 if is_irr { " (IRR)" } else { "" }
-            ],
+            ),
         ));
         let details = fields! {
-            "test_rate" => text![fixed(percent, 2), "%"],
+            "test_rate" => t!(pool; fixed(percent, 2), "%"),
             "npv" => Text::from(comma(npv, 2)),
             "is_irr" => is_irr,
         };
         steps.push(with_details(
             step(
                 i + 1,
-                text!["Calculate NPV at r = ", fixed(percent, 1), "%"],
+                t!(pool; "Calculate NPV at r = ", fixed(percent, 1), "%"),
                 "npv(r) = Σ [CF_t / (1 + r)^t]",
-                text!["NPV at ", fixed(percent, 1), "% = ", comma(npv, 2)],
+                t!(pool; "NPV at ", fixed(percent, 1), "% = ", comma(npv, 2)),
                 npv,
                 "USD",
             ),
@@ -215,14 +219,14 @@ pub(super) fn irr(cx: &Ctx) -> Traceable {
     let details = fields! {
         "method" => "Numerical iteration (Newton-Raphson or similar)",
         "irr_decimal" => Text::from(fixed(irr_percent / 100.0, 6)),
-        "irr_percent" => text![fixed(irr_percent, 4), "%"],
+        "irr_percent" => t!(pool; fixed(irr_percent, 4), "%"),
     };
     steps.push(with_details(
         step(
             test_rates.len() + 1,
             "Find IRR where NPV = 0",
             "IRR = r where NPV(r) = 0",
-            text!["Numerical solution: IRR = ", fixed(irr_percent, 4), "%"],
+            t!(pool; "Numerical solution: IRR = ", fixed(irr_percent, 4), "%"),
             irr_percent,
             "percent",
         ),
@@ -252,6 +256,7 @@ pub(super) fn irr(cx: &Ctx) -> Traceable {
             "economic_viability" => if exceeds { "Profitable" } else { "Below hurdle rate" },
             "note" => "IRR > discount rate indicates the project meets minimum return requirements",
         },
+        pieces: pool.into_pieces(),
     }
 }
 
@@ -259,6 +264,7 @@ pub(super) fn irr(cx: &Ctx) -> Traceable {
 /// the first with a cumulative flow **above** 0 under these flows, which need not be the
 /// reported (after-tax, ≥ 0) payback year.
 pub(super) fn payback_period(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let flows = Flows::new(cx);
     let payback = cx.fig.financial.payback_period;
     let lifetime = flows.lifetime;
@@ -273,13 +279,13 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
         "Year 0",
         cumulative,
         "USD",
-        text!["Initial investment: ", comma(flows.year0, 2)],
+        t!(pool; "Initial investment: ", comma(flows.year0, 2)),
     ));
     steps.push(step(
         1,
         "Year 0: Initial investment",
         "cumulative_cf_0 = initial_investment",
-        text![comma(flows.year0, 2)],
+        t!(pool; comma(flows.year0, 2)),
         cumulative,
         "USD",
     ));
@@ -293,14 +299,14 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
         }
         let is_payback = payback_year == Some(year);
         components.push(component(
-            text![
+            t!(pool;
                 "Year ",
                 int(year),
                 if is_payback { " (Payback)" } else { "" }
-            ],
+            ),
             cumulative,
             "USD",
-            text![
+            t!(pool;
                 "Cumulative CF: ",
                 comma(cumulative, 2),
                 if is_payback {
@@ -308,7 +314,7 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
                 } else {
                     ""
                 }
-            ],
+            ),
         ));
         let details = fields! {
             "annual_cash_flow" => Text::from(comma(cash_flow, 2)),
@@ -318,22 +324,22 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
         steps.push(with_details(
             step(
                 steps.len() + 1,
-                text!["Year ", int(year), ": Add annual cash flow"],
-                text![
+                t!(pool; "Year ", int(year), ": Add annual cash flow"),
+                t!(pool;
                     "cumulative_cf_",
                     int(year),
                     " = cumulative_cf_",
                     int(year - 1),
                     " + cash_flow_",
                     int(year)
-                ],
-                text![
+                ),
+                t!(pool;
                     comma(cumulative - cash_flow, 2),
                     " + ",
                     comma(cash_flow, 2),
                     " = ",
                     comma(cumulative, 2)
-                ],
+                ),
                 cumulative,
                 "USD",
             ),
@@ -344,10 +350,10 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
         steps.len() + 1,
         "Determine payback period",
         "payback = year where cumulative_cf > 0",
-        text![
+        t!(pool;
             "First year with positive cumulative CF: Year ",
             fixed(payback as f64, 2)
-        ],
+        ),
         payback,
         "years",
     ));
@@ -373,10 +379,11 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
             "investment_recovered" => recovered,
             "years_to_recover" => payback,
             "note" => if recovered {
-                text!["Investment recovered in ", fixed(payback as f64, 2), " years"]
+                t!(pool; "Investment recovered in ", fixed(payback as f64, 2), " years")
             } else {
                 Text::from("Investment not recovered within project lifetime")
             },
         },
+        pieces: pool.into_pieces(),
     }
 }

@@ -1,8 +1,9 @@
 //! Levelized cost of production (`LCOP_traceable` and its layer-4 twin).
 
+use super::model::Pool;
 use super::model::{Piece, Text, Traceable, comma, fixed, int, quantity, repr};
 use super::parts::{Ctx, component, fields, step, usd_per_year, with_details};
-use crate::text;
+use crate::t;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Variant {
@@ -15,6 +16,7 @@ pub(super) enum Variant {
 /// `discount_rate_percent / 100` (not rule R1), revenue is subtracted and the division is by
 /// production. Only `value` and the last step's result are the engine's LCOP.
 pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let f = cx.fig;
     let (tci, opex, revenue, production) = (f.tci, f.total_opex, f.total_revenue, f.production);
     let rate = cx.rate_divided_by_100();
@@ -88,7 +90,7 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
             1,
             "Convert TCI to USD",
             "tci_usd = tci × 1,000,000",
-            text![repr(tci), " × 1,000,000 = ", comma(tci_usd, 0)],
+            t!(pool; repr(tci), " × 1,000,000 = ", comma(tci_usd, 0)),
             tci_usd,
             "USD",
         ),
@@ -97,7 +99,7 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
                 2,
                 "Calculate Capital Recovery Factor",
                 "CRF = r(1+r)^n / ((1+r)^n - 1)",
-                text![
+                t!(pool;
                     r(),
                     "(1+",
                     r(),
@@ -109,7 +111,7 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
                     int(lifetime),
                     " - 1) = ",
                     fixed(crf, 6),
-                ],
+                ),
                 crf,
                 "dimensionless",
             ),
@@ -119,13 +121,13 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
             3,
             "Calculate annualized TCI",
             "tci_annual = tci_usd × CRF",
-            text![
+            t!(pool;
                 comma(tci_usd, 0),
                 " × ",
                 fixed(crf, 6),
                 " = ",
                 comma(tci_annual, 2)
-            ],
+            ),
             tci_annual,
             "USD/year",
         ),
@@ -133,7 +135,7 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
             4,
             "Calculate numerator (total annual cost)",
             "numerator = tci_annual + opex - revenue",
-            text![
+            t!(pool;
                 comma(tci_annual, 2),
                 " + ",
                 comma(opex, 0),
@@ -141,7 +143,7 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
                 comma(revenue, 0),
                 " = ",
                 comma(numerator, 2),
-            ],
+            ),
             numerator,
             "USD/year",
         ),
@@ -149,13 +151,13 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
             5,
             "Calculate LCOP",
             "lcop = numerator / production",
-            text![
+            t!(pool;
                 comma(numerator, 2),
                 " / ",
                 comma(production, 0),
                 " = ",
                 fixed(lcop_shown, 2)
-            ],
+            ),
             f.lcop,
             "USD/t",
         ),
@@ -183,5 +185,6 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
         components,
         calculation_steps: steps,
         metadata,
+        pieces: pool.into_pieces(),
     }
 }

@@ -150,11 +150,18 @@ impl fmt::Display for Piece {
 }
 
 /// Display text made of pieces, rendered lazily. A single piece (most labels) is held inline,
-/// so building it allocates nothing.
+/// so building it allocates nothing; the pieces of a longer text sit either in their own vector
+/// or, inside a [`Traceable`], in the traceable's shared piece pool (one allocation for all its
+/// texts).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Text {
     One(Piece),
     Many(Vec<Piece>),
+    /// Pieces `start..end` of the owning traceable's [`Traceable::pieces`].
+    Span {
+        start: u32,
+        end: u32,
+    },
 }
 
 impl Default for Text {
@@ -168,11 +175,66 @@ impl Text {
         self.to_string()
     }
 
-    pub fn pieces(&self) -> &[Piece] {
+    /// The pieces of this text; `pool` is the owning traceable's pool (a span outside it,
+    /// which only a text moved between traceables could have, is empty).
+    pub fn pieces<'a>(&'a self, pool: &'a [Piece]) -> &'a [Piece] {
         match self {
             Text::One(p) => std::slice::from_ref(p),
             Text::Many(v) => v,
+            Text::Span { start, end } => {
+                pool.get(*start as usize..*end as usize).unwrap_or_default()
+            }
         }
+    }
+
+    /// The text rendered with the pieces of `pool`.
+    pub fn render_in(&self, pool: &[Piece]) -> String {
+        let mut out = String::new();
+        for piece in self.pieces(pool) {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{piece}");
+        }
+        out
+    }
+
+    fn serialize_in<S: Serializer>(&self, pool: &[Piece], s: S) -> Result<S::Ok, S::Error> {
+        match self.pieces(pool) {
+            [Piece::Str(one)] => s.serialize_str(one),
+            [Piece::Owned(one)] => s.serialize_str(one),
+            [Piece::Shared(one)] => s.serialize_str(one),
+            pieces => s.collect_str(&Joined(pieces)),
+        }
+    }
+}
+
+/// Pieces written one after the other.
+struct Joined<'a>(&'a [Piece]);
+
+impl fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|p| p.fmt(f))
+    }
+}
+
+/// A piece pool being filled: the builder of a traceable's texts.
+#[derive(Debug, Default)]
+pub struct Pool(Vec<Piece>);
+
+impl Pool {
+    pub fn with_capacity(n: usize) -> Self {
+        Pool(Vec::with_capacity(n))
+    }
+
+    /// A text of these pieces, stored in the pool.
+    pub fn text<const N: usize>(&mut self, pieces: [Piece; N]) -> Text {
+        let start = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+        self.0.extend(pieces);
+        let end = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+        Text::Span { start, end }
+    }
+
+    pub fn into_pieces(self) -> Vec<Piece> {
+        self.0
     }
 }
 
@@ -200,21 +262,29 @@ impl From<Vec<Piece>> for Text {
     }
 }
 
+/// A pooled text ([`Text::Span`]) renders as nothing on its own: use [`Text::render_in`].
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.pieces().iter().try_for_each(|p| p.fmt(f))
+        Joined(self.pieces(&[])).fmt(f)
     }
 }
 
 impl Serialize for Text {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.pieces() {
-            [Piece::Str(one)] => s.serialize_str(one),
-            [Piece::Owned(one)] => s.serialize_str(one),
-            [Piece::Shared(one)] => s.serialize_str(one),
-            _ => s.collect_str(self),
-        }
+        self.serialize_in(&[], s)
     }
+}
+
+/// `t!(pool; "TCI = ", repr(tci), " MUSD")`: a [`Text`] whose pieces go to `pool` (a single
+/// piece stays inline).
+#[macro_export]
+macro_rules! t {
+    ($pool:expr; $one:expr $(,)?) => {
+        $crate::trace::model::Text::One($crate::trace::model::Piece::from($one))
+    };
+    ($pool:expr; $($piece:expr),* $(,)?) => {
+        $pool.text([$($crate::trace::model::Piece::from($piece)),*])
+    };
 }
 
 /// Builds a [`Text`] from pieces: `text!["TCI = ", repr(tci), " MUSD"]`.
@@ -347,19 +417,51 @@ impl From<Vec<Value>> for Value {
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
+        InPool(self, &[]).serialize(s)
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        InPool(self, &[]).serialize(s)
+    }
+}
+
+/// A part of a traceable serialised with the traceable's piece pool at hand.
+struct InPool<'a, T: ?Sized>(&'a T, &'a [Piece]);
+
+impl Serialize for InPool<'_, Text> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_in(self.1, s)
+    }
+}
+
+impl Serialize for InPool<'_, Fields> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.0.len()))?;
+        for (k, v) in &self.0.0 {
+            map.serialize_entry(k.as_ref(), &InPool(v, self.1))?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for InPool<'_, Value> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let pool = self.1;
+        match self.0 {
             Value::Null => s.serialize_unit(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Num(n) => n.serialize(s),
-            Value::Text(t) => t.serialize(s),
+            Value::Text(t) => t.serialize_in(pool, s),
             Value::List(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for item in items {
-                    seq.serialize_element(item)?;
+                    seq.serialize_element(&InPool(item, pool))?;
                 }
                 seq.end()
             }
-            Value::Map(fields) => fields.serialize(s),
+            Value::Map(fields) => InPool(fields, pool).serialize(s),
             Value::Quantity(value, unit) => {
                 let mut map = s.serialize_map(Some(2))?;
                 map.serialize_entry("value", value)?;
@@ -367,16 +469,6 @@ impl Serialize for Value {
                 map.end()
             }
         }
-    }
-}
-
-impl Serialize for Fields {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k.as_ref(), v)?;
-        }
-        map.end()
     }
 }
 
@@ -405,7 +497,7 @@ pub fn labelled(value: impl Into<Value>, unit: &'static str) -> Value {
     Value::Map(f)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Component {
     pub name: Text,
     pub value: Num,
@@ -419,7 +511,7 @@ pub struct StepResult {
     pub unit: &'static str,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub step: u32,
     pub description: Text,
@@ -430,7 +522,7 @@ pub struct Step {
 }
 
 /// One traceable metric: its value with the formula, inputs, components and steps behind it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Traceable {
     pub name: &'static str,
     pub value: Num,
@@ -440,6 +532,88 @@ pub struct Traceable {
     pub components: Vec<Component>,
     pub calculation_steps: Vec<Step>,
     pub metadata: Fields,
+    /// The pieces of this traceable's pooled texts ([`Text::Span`]); not serialised itself.
+    pub pieces: Vec<Piece>,
+}
+
+impl Traceable {
+    /// One of this traceable's texts, rendered.
+    pub fn render(&self, text: &Text) -> String {
+        text.render_in(&self.pieces)
+    }
+}
+
+impl Serialize for InPool<'_, Component> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (c, pool) = (self.0, self.1);
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("name", &InPool(&c.name, pool))?;
+        map.serialize_entry("value", &c.value)?;
+        map.serialize_entry("unit", c.unit)?;
+        map.serialize_entry("description", &InPool(&c.description, pool))?;
+        map.end()
+    }
+}
+
+impl Serialize for InPool<'_, Step> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (step, pool) = (self.0, self.1);
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry("step", &step.step)?;
+        map.serialize_entry("description", &InPool(&step.description, pool))?;
+        map.serialize_entry("formula", &InPool(&step.formula, pool))?;
+        map.serialize_entry("calculation", &InPool(&step.calculation, pool))?;
+        map.serialize_entry("result", &step.result)?;
+        map.serialize_entry("details", &step.details.as_ref().map(|d| InPool(d, pool)))?;
+        map.end()
+    }
+}
+
+/// A list of components or steps.
+struct ListInPool<'a, T>(&'a [T], &'a [Piece]);
+
+impl<'a, T> Serialize for ListInPool<'a, T>
+where
+    InPool<'a, T>: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for item in self.0 {
+            seq.serialize_element(&InPool(item, self.1))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Component {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        InPool(self, &[]).serialize(s)
+    }
+}
+
+impl Serialize for Step {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        InPool(self, &[]).serialize(s)
+    }
+}
+
+impl Serialize for Traceable {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let pool = self.pieces.as_slice();
+        let mut map = s.serialize_map(Some(8))?;
+        map.serialize_entry("name", self.name)?;
+        map.serialize_entry("value", &self.value)?;
+        map.serialize_entry("unit", self.unit)?;
+        map.serialize_entry("formula", &InPool(&self.formula, pool))?;
+        map.serialize_entry("inputs", &InPool(&self.inputs, pool))?;
+        map.serialize_entry("components", &ListInPool(&self.components, pool))?;
+        map.serialize_entry(
+            "calculation_steps",
+            &ListInPool(&self.calculation_steps, pool),
+        )?;
+        map.serialize_entry("metadata", &InPool(&self.metadata, pool))?;
+        map.end()
+    }
 }
 
 #[cfg(test)]

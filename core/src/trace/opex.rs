@@ -1,8 +1,9 @@
 //! Operating expenses: the total, its direct and indirect parts, and each direct cost.
 
+use super::model::Pool;
 use super::model::{Component, Text, Traceable, comma, quantity, quantity_with_note, repr};
 use super::parts::{Ctx, component, fields, step, tons_per_year, usd_per_year};
-use crate::text;
+use crate::t;
 
 fn cost_components(cx: &Ctx) -> [Component; 3] {
     let f = cx.fig;
@@ -38,9 +39,9 @@ fn indirect_component(cx: &Ctx) -> Component {
 }
 
 /// `a + b + c = sum` with thousands separators, the direct OPEX sum as printed.
-fn direct_sum_text(cx: &Ctx, direct: f64) -> Text {
+fn direct_sum_text(cx: &Ctx, pool: &mut Pool, direct: f64) -> Text {
     let f = cx.fig;
-    text![
+    t!(pool;
         comma(f.feedstock_cost, 0),
         " + ",
         comma(f.hydrogen_cost, 0),
@@ -48,20 +49,21 @@ fn direct_sum_text(cx: &Ctx, direct: f64) -> Text {
         comma(f.electricity_cost, 0),
         " = ",
         comma(direct, 0),
-    ]
+    )
 }
 
-fn total_sum_text(cx: &Ctx, direct: f64) -> Text {
-    text![
+fn total_sum_text(cx: &Ctx, pool: &mut Pool, direct: f64) -> Text {
+    t!(pool;
         comma(direct, 0),
         " + ",
         comma(cx.fig.indirect_opex, 0),
         " = ",
         comma(cx.fig.total_opex, 0)
-    ]
+    )
 }
 
 pub(super) fn total_opex(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let f = cx.fig;
     let direct = cx.direct_opex();
     let [feedstock, hydrogen, electricity] = cost_components(cx);
@@ -84,7 +86,7 @@ pub(super) fn total_opex(cx: &Ctx) -> Traceable {
                 1,
                 "Sum all direct operating costs",
                 "direct_opex = feedstock + hydrogen + electricity",
-                direct_sum_text(cx, direct),
+                direct_sum_text(cx, &mut pool, direct),
                 direct,
                 "USD/year",
             ),
@@ -92,7 +94,7 @@ pub(super) fn total_opex(cx: &Ctx) -> Traceable {
                 2,
                 "Add indirect operating expenses",
                 "total_opex = direct_opex + indirect_opex",
-                total_sum_text(cx, direct),
+                total_sum_text(cx, &mut pool, direct),
                 f.total_opex,
                 "USD/year",
             ),
@@ -101,11 +103,13 @@ pub(super) fn total_opex(cx: &Ctx) -> Traceable {
             "indirect_opex_ratio" => cx.req.economic_parameters.indirect_opex_tci_ratio,
             "annual_load_hours" => cx.req.conversion_plant.annual_load_hours,
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 /// The layer-4 variant: same value, with direct OPEX as a component of its own.
 pub(super) fn total_opex_enhanced(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let f = cx.fig;
     let direct = cx.direct_opex();
     let [feedstock, hydrogen, electricity] = cost_components(cx);
@@ -140,7 +144,7 @@ pub(super) fn total_opex_enhanced(cx: &Ctx) -> Traceable {
                 1,
                 "Calculate Direct OPEX (sum of variable costs)",
                 "direct_opex = feedstock_cost + hydrogen_cost + electricity_cost",
-                direct_sum_text(cx, direct),
+                direct_sum_text(cx, &mut pool, direct),
                 direct,
                 "USD/year",
             ),
@@ -148,7 +152,7 @@ pub(super) fn total_opex_enhanced(cx: &Ctx) -> Traceable {
                 2,
                 "Add Indirect OPEX (fixed costs)",
                 "total_opex = direct_opex + indirect_opex",
-                total_sum_text(cx, direct),
+                total_sum_text(cx, &mut pool, direct),
                 f.total_opex,
                 "USD/year",
             ),
@@ -160,10 +164,12 @@ pub(super) fn total_opex_enhanced(cx: &Ctx) -> Traceable {
             "annual_load_hours" => cx.req.conversion_plant.annual_load_hours,
             "note" => "Direct OPEX represents variable costs, Indirect OPEX represents fixed costs",
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 pub(super) fn direct(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let f = cx.fig;
     let direct = cx.direct_opex();
     Traceable {
@@ -183,7 +189,7 @@ pub(super) fn direct(cx: &Ctx) -> Traceable {
             1,
             "Sum all direct operating costs",
             "direct_opex = feedstock_cost + hydrogen_cost + electricity_cost",
-            direct_sum_text(cx, direct),
+            direct_sum_text(cx, &mut pool, direct),
             direct,
             "USD/year",
         )],
@@ -193,12 +199,14 @@ pub(super) fn direct(cx: &Ctx) -> Traceable {
             "electricity_cost_usd_year" => f.electricity_cost,
             "note" => "Direct OPEX represents variable costs that scale with production",
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 /// The steps recompute `ratio × TCI × 1e6` in that order for display; the reported value is
 /// the engine's `(ratio × TCI) × 1e6`, which can differ in the last bits.
 pub(super) fn indirect(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let tci = cx.fig.tci;
     let ratio = cx.req.economic_parameters.indirect_opex_tci_ratio;
     let tci_usd = tci * 1_000_000.0;
@@ -218,7 +226,7 @@ pub(super) fn indirect(cx: &Ctx) -> Traceable {
                 1,
                 "Convert TCI to USD",
                 "tci_usd = tci × 1,000,000",
-                text![repr(tci), " × 1,000,000 = ", comma(tci_usd, 0)],
+                t!(pool; repr(tci), " × 1,000,000 = ", comma(tci_usd, 0)),
                 tci_usd,
                 "USD",
             ),
@@ -226,13 +234,13 @@ pub(super) fn indirect(cx: &Ctx) -> Traceable {
                 2,
                 "Calculate indirect OPEX",
                 "indirect_opex = ratio × tci_usd",
-                text![
+                t!(pool;
                     repr(ratio),
                     " × ",
                     comma(tci_usd, 0),
                     " = ",
                     comma(recomputed, 0)
-                ],
+                ),
                 cx.fig.indirect_opex,
                 "USD/year",
             ),
@@ -242,10 +250,12 @@ pub(super) fn indirect(cx: &Ctx) -> Traceable {
             "tci_musd" => tci,
             "note" => "Indirect OPEX includes maintenance, labor, overhead, and other fixed costs",
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 pub(super) fn feedstock_cost(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let consumption = cx.fig.feedstock_consumption;
     let cost = cx.fig.feedstock_cost;
     // Validation guarantees a first feedstock; the original's fallbacks are kept regardless.
@@ -270,13 +280,13 @@ pub(super) fn feedstock_cost(cx: &Ctx) -> Traceable {
             1,
             "Calculate feedstock cost",
             "cost = consumption × price",
-            text![
+            t!(pool;
                 comma(consumption, 0),
                 " × ",
                 repr(price),
                 " = ",
                 comma(cost, 0)
-            ],
+            ),
             cost,
             "USD/year",
         )],
@@ -285,6 +295,7 @@ pub(super) fn feedstock_cost(cx: &Ctx) -> Traceable {
             "feedstock_consumption_tons_year" => consumption,
             "feedstock_price_usd_t" => price,
         },
+        pieces: pool.into_pieces(),
     }
 }
 
@@ -292,6 +303,7 @@ pub(super) fn feedstock_cost(cx: &Ctx) -> Traceable {
 /// price below 100 is assumed to be USD/kg and shown ×1000 with a note: display only, the
 /// cost is the engine's.
 pub(super) fn hydrogen_cost(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let consumption = cx.fig.hydrogen_consumption;
     let cost = cx.fig.hydrogen_cost;
     let mut price = 0.0;
@@ -300,13 +312,13 @@ pub(super) fn hydrogen_cost(cx: &Ctx) -> Traceable {
         price = hydrogen.price.base;
         if price < 100.0 {
             let converted = price * 1000.0;
-            conversion_note = Some(text![
+            conversion_note = Some(t!(pool;
                 "Original price ",
                 repr(price),
                 " USD/kg converted to ",
                 repr(converted),
                 " USD/t (× 1000)",
-            ]);
+            ));
             price = converted;
         }
     }
@@ -334,23 +346,25 @@ pub(super) fn hydrogen_cost(cx: &Ctx) -> Traceable {
             1,
             "Calculate hydrogen cost",
             "cost = consumption × price",
-            text![
+            t!(pool;
                 comma(consumption, 0),
                 " × ",
                 repr(price),
                 " = ",
                 comma(cost, 0)
-            ],
+            ),
             cost,
             "USD/year",
         )],
         metadata,
+        pieces: pool.into_pieces(),
     }
 }
 
 /// Consumption is shown in MWh; the rate is that of the first utility named exactly
 /// "electricity" (0 if none), a rate below 1 being taken as USD/kWh and shown ×1000 as USD/MWh.
 pub(super) fn electricity_cost(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let consumption_kwh = cx.fig.electricity_consumption;
     let consumption_mwh = consumption_kwh / 1000.0;
     let cost = cx.fig.electricity_cost;
@@ -375,13 +389,13 @@ pub(super) fn electricity_cost(cx: &Ctx) -> Traceable {
             1,
             "Calculate electricity cost",
             "cost = consumption × rate",
-            text![
+            t!(pool;
                 comma(consumption_mwh, 0),
                 " × ",
                 repr(rate),
                 " = ",
                 comma(cost, 0)
-            ],
+            ),
             cost,
             "USD/year",
         )],
@@ -390,5 +404,6 @@ pub(super) fn electricity_cost(cx: &Ctx) -> Traceable {
             "electricity_consumption_kwh_year" => consumption_kwh,
             "electricity_rate_usd_mwh" => rate,
         },
+        pieces: pool.into_pieces(),
     }
 }

@@ -1,9 +1,10 @@
 //! Per-product breakdowns: revenue, production and the weighted fuel energy content, plus the
 //! product property tables the original hard-coded for display.
 
+use super::model::Pool;
 use super::model::{Fields, Num, Text, Traceable, Value, comma, fixed, quantity, repr, upper};
 use super::parts::{Ctx, component, fields, product_key, step, tons_per_year};
-use crate::text;
+use crate::t;
 
 /// Product energy contents (MJ/kg) the original used instead of the request's.
 const ENERGY_CONTENT: [(&str, f64); 4] = [
@@ -48,6 +49,7 @@ fn table_value(table: &[(&'static str, f64)]) -> Value {
 
 /// Each product's price is re-derived as revenue / production for display.
 pub(super) fn total_revenue(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let n = cx.names.len();
     let mut inputs = Fields::with_capacity(2 * n);
     let mut components = Vec::with_capacity(n);
@@ -60,24 +62,24 @@ pub(super) fn total_revenue(cx: &Ctx) -> Traceable {
             Num::I(0)
         };
         components.push(component(
-            text![upper(name), " Revenue"],
+            t!(pool; upper(name), " Revenue"),
             p.revenue,
             "USD/year",
-            text!["Annual revenue from ", name, " sales"],
+            t!(pool; "Annual revenue from ", name, " sales"),
         ));
         inputs.push(product_key(name, "_production"), tons_per_year(production));
         inputs.push(product_key(name, "_price"), quantity(price, "USD/t"));
         steps.push(step(
             i + 1,
-            text!["Calculate ", upper(name), " revenue"],
-            text!["revenue_", name, " = production × price"],
-            text![
+            t!(pool; "Calculate ", upper(name), " revenue"),
+            t!(pool; "revenue_", name, " = production × price"),
+            t!(pool;
                 comma(production, 0),
                 " × ",
                 comma(price.as_f64(), 2),
                 " = ",
                 comma(p.revenue, 0)
-            ],
+            ),
             p.revenue,
             "USD/year",
         ));
@@ -87,7 +89,7 @@ pub(super) fn total_revenue(cx: &Ctx) -> Traceable {
         n + 1,
         "Sum all product revenues",
         "total_revenue = Σ(product_revenues)",
-        text!["Sum of all products = ", comma(total, 0)],
+        t!(pool; "Sum of all products = ", comma(total, 0)),
         total,
         "USD/year",
     ));
@@ -103,12 +105,14 @@ pub(super) fn total_revenue(cx: &Ctx) -> Traceable {
             "product_count" => cx.product_count(),
             "products" => cx.name_list(),
         },
+        pieces: pool.into_pieces(),
     }
 }
 
 /// Total production stands in for the plant capacity, and each yield is re-derived as
 /// Q_j / P.
 pub(super) fn production(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let total = cx.fig.production;
     let n = cx.names.len();
     let mut inputs = Fields::with_capacity(n + 1);
@@ -118,16 +122,16 @@ pub(super) fn production(cx: &Ctx) -> Traceable {
     for (i, (name, p)) in cx.products().enumerate() {
         let share = cx.share_of_production(p.amount);
         components.push(component(
-            text![upper(name), " Production"],
+            t!(pool; upper(name), " Production"),
             p.amount,
             "tons/year",
-            text![
+            t!(pool;
                 "Annual ",
                 name,
                 " production (CCE: ",
                 fixed(p.carbon_conversion_efficiency, 2),
                 "%)"
-            ],
+            ),
         ));
         inputs.push(
             product_key(name, "_yield"),
@@ -135,15 +139,15 @@ pub(super) fn production(cx: &Ctx) -> Traceable {
         );
         steps.push(step(
             i + 1,
-            text!["Calculate ", upper(name), " production"],
-            text!["production_", name, " = plant_capacity × yield"],
-            text![
+            t!(pool; "Calculate ", upper(name), " production"),
+            t!(pool; "production_", name, " = plant_capacity × yield"),
+            t!(pool;
                 comma(total, 0),
                 " × ",
                 fixed(share.as_f64(), 4),
                 " = ",
                 comma(p.amount, 0)
-            ],
+            ),
             p.amount,
             "tons/year",
         ));
@@ -161,6 +165,7 @@ pub(super) fn production(cx: &Ctx) -> Traceable {
             "product_count" => cx.product_count(),
             "products" => cx.name_list(),
         },
+        pieces: pool.into_pieces(),
     }
 }
 
@@ -168,6 +173,7 @@ pub(super) fn production(cx: &Ctx) -> Traceable {
 /// the final step's result) is the integer 0; the contributions use the hard-coded energy
 /// table and Q_j / P as mass fraction, not the request's values.
 pub(super) fn fuel_energy_content(cx: &Ctx) -> Traceable {
+    let mut pool = Pool::with_capacity(32);
     let n = cx.names.len();
     let mut products = Vec::with_capacity(n);
     let mut components = Vec::with_capacity(n);
@@ -184,28 +190,28 @@ pub(super) fn fuel_energy_content(cx: &Ctx) -> Traceable {
             "mass_fraction" => quantity(mass_fraction, "dimensionless"),
         }));
         components.push(component(
-            text![upper(name), " Contribution"],
+            t!(pool; upper(name), " Contribution"),
             contribution,
             "MJ/kg",
-            text![
+            t!(pool;
                 "Energy contribution from ",
                 name,
                 " (",
                 fixed(mass_fraction.as_f64() * 100.0, 1),
                 "% by mass)"
-            ],
+            ),
         ));
         steps.push(step(
             i + 1,
-            text!["Calculate contribution from ", upper(name)],
-            text!["contribution_", name, " = EC_", name, " × MF_", name],
-            text![
+            t!(pool; "Calculate contribution from ", upper(name)),
+            t!(pool; "contribution_", name, " = EC_", name, " × MF_", name),
+            t!(pool;
                 repr(energy_content),
                 " × ",
                 fixed(mass_fraction.as_f64(), 4),
                 " = ",
                 fixed(contribution, 3)
-            ],
+            ),
             contribution,
             "MJ/kg",
         ));
@@ -214,7 +220,7 @@ pub(super) fn fuel_energy_content(cx: &Ctx) -> Traceable {
         n + 1,
         "Sum all contributions",
         "fuel_energy_content = Σ(contributions)",
-        text!["Sum of all products = ", fixed(cumulative, 3)],
+        t!(pool; "Sum of all products = ", fixed(cumulative, 3)),
         0,
         "MJ/kg",
     ));
@@ -231,5 +237,6 @@ pub(super) fn fuel_energy_content(cx: &Ctx) -> Traceable {
             "products" => cx.name_list(),
             "energy_content_map" => table_value(&ENERGY_CONTENT),
         },
+        pieces: pool.into_pieces(),
     }
 }

@@ -295,7 +295,11 @@ fn timing() {
     let mut render = Vec::new();
     // SAFAPAC_TIMING=build times (and lets a profiler see) the build alone.
     let build_only = std::env::var("SAFAPAC_TIMING").is_ok_and(|v| v == "build");
-    for _ in 0..20_000 {
+    let iterations = std::env::var("SAFAPAC_TIMING_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    for _ in 0..iterations {
         let t = Instant::now();
         let traceables = std::hint::black_box(super::build(&request, &figures));
         build.push(t.elapsed().as_nanos());
