@@ -284,7 +284,7 @@ impl Walker<'_> {
         &mut self,
         obj: &'v Map<String, Value>,
         (camel, snake): (&'static str, &'static str),
-        min_len: usize,
+        len_bounds: (usize, usize),
     ) -> Option<(&'static str, &'v Vec<Value>)> {
         let (name, v) = self.required(obj, &Loc::Root, camel, snake)?;
         let loc = Loc::Key(&Loc::Root, name);
@@ -296,7 +296,7 @@ impl Walker<'_> {
             );
             return None;
         };
-        validate::check_list_len(self, &loc, items.len(), min_len)?;
+        validate::check_list_len(self, &loc, items.len(), len_bounds)?;
         Some((name, items))
     }
 }
@@ -342,13 +342,25 @@ fn walk(w: &mut Walker<'_>, doc: &Value) -> Option<CalcRequest> {
         .and_then(|(name, v)| economic_parameters(w, v, &Loc::Key(&root, name)));
 
     let feedstocks = w
-        .list(obj, ("feedstockData", "feedstock_data"), 1)
+        .list(
+            obj,
+            ("feedstockData", "feedstock_data"),
+            (1, validate::MAX_FEEDSTOCKS),
+        )
         .map(|(name, items)| materials(w, items, name, Role::Feedstock));
     let utilities = w
-        .list(obj, ("utilityData", "utility_data"), 0)
+        .list(
+            obj,
+            ("utilityData", "utility_data"),
+            (0, validate::MAX_UTILITIES),
+        )
         .map(|(name, items)| materials(w, items, name, Role::Utility));
     let products = w
-        .list(obj, ("productData", "product_data"), 1)
+        .list(
+            obj,
+            ("productData", "product_data"),
+            (1, validate::MAX_PRODUCTS),
+        )
         .map(|(name, items)| products(w, items, name));
 
     let (process_id, feedstock_id, country_id) = ids?;

@@ -69,7 +69,10 @@ pub const LIFETIME_YEARS: (i64, i64) = (1, 100);
 pub const DISCOUNT_RATIO: (f64, f64) = (-0.9, 1.0);
 
 pub const MAX_NAME_CHARS: usize = 200;
-pub const MAX_LIST_LEN: usize = 50;
+/// Most entries per list (API contract §3.10): feedstocks, utilities, products.
+pub const MAX_FEEDSTOCKS: usize = 10;
+pub const MAX_UTILITIES: usize = 10;
+pub const MAX_PRODUCTS: usize = 20;
 
 pub(crate) fn check_range(w: &mut Walker<'_>, loc: &Loc<'_>, x: f64, range: Range) -> Option<f64> {
     let below = if range.min_exclusive {
@@ -144,17 +147,17 @@ pub(crate) fn check_list_len(
     w: &mut Walker<'_>,
     loc: &Loc<'_>,
     len: usize,
-    min: usize,
+    (min, max): (usize, usize),
 ) -> Option<usize> {
     if len < min {
         w.report(loc, ErrorKind::InvalidLength, "must not be empty");
         return None;
     }
-    if len > MAX_LIST_LEN {
+    if len > max {
         w.report(
             loc,
             ErrorKind::InvalidLength,
-            format!("must have at most {MAX_LIST_LEN} entries, got {len}"),
+            format!("must have at most {max} entries, got {len}"),
         );
         return None;
     }

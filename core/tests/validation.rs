@@ -284,12 +284,25 @@ fn products_and_feedstocks_must_not_be_empty_but_utilities_may() {
         "empty",
     );
     accepted(&with("/utilityData", Some(json!([]))));
-    let many: Vec<Value> = (0..51).map(|_| valid()["utilityData"][0].clone()).collect();
+    let many: Vec<Value> = (0..11).map(|_| valid()["utilityData"][0].clone()).collect();
     rejected_once(
         &with("/utilityData", Some(json!(many))),
         "utilityData",
         ErrorKind::InvalidLength,
-        "at most 50",
+        "at most 10",
+    );
+    let products: Vec<Value> = (0..21)
+        .map(|i| {
+            let mut p = valid()["productData"][0].clone();
+            p["name"] = json!(format!("product {i}"));
+            p
+        })
+        .collect();
+    rejected_once(
+        &with("/productData", Some(json!(products))),
+        "productData",
+        ErrorKind::InvalidLength,
+        "at most 20",
     );
 }
 
