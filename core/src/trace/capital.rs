@@ -14,8 +14,7 @@ fn optional(x: Option<f64>) -> Piece {
 /// exponent, which the engine ignores (bug B3), and takes total production as the capacity;
 /// only `value` and the last step's result are the engine's TCI. Its last step claims working
 /// capital is added, which the engine never does.
-pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn total_capital_investment(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let eco = &cx.req.economic_parameters;
     let tci = cx.fig.tci;
     let production = cx.fig.production;
@@ -65,13 +64,13 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
         ),
     ];
 
-    let inputs = fields! {
+    let inputs = fields!(pool;
         "tci_ref" => labelled(tci_ref, "MUSD"),
         "capacity" => quantity(production, "tons/year"),
         "capacity_ref" => quantity(capacity_ref_tons, "tons/year"),
         "scaling_exponent" => quantity(exponent, "dimensionless"),
         "working_capital_ratio" => quantity(wc_ratio, "dimensionless"),
-    };
+    );
 
     let steps = vec![
         step(
@@ -144,12 +143,12 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
         ),
     ];
 
-    let metadata = fields! {
+    let metadata = fields!(pool;
         "tci_ref_musd" => tci_ref,
         "reference_capacity_ktpa" => capacity_ref_ktpa,
         "scaling_exponent" => exponent,
         "working_capital_ratio" => wc_ratio,
-    };
+    );
 
     Traceable {
         name: "Total Capital Investment",
@@ -162,6 +161,6 @@ pub(super) fn total_capital_investment(cx: &Ctx) -> Traceable {
         components,
         calculation_steps: steps,
         metadata,
-        pieces: pool.into_pieces(),
+        arena: None,
     }
 }

@@ -21,8 +21,7 @@ fn gco2_per_mj(value: impl Into<Num>) -> Value {
     quantity(value, "gCO2e/MJ")
 }
 
-pub(super) fn carbon_intensity(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn carbon_intensity(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let f = cx.fig;
     let (feedstock, hydrogen, electricity, process) = (
         f.ci_feedstock,
@@ -38,13 +37,13 @@ pub(super) fn carbon_intensity(cx: &Ctx) -> Traceable {
         formula: Text::from(
             "CI_total = (CI_feedstock + CI_hydrogen + CI_electricity + CI_process)",
         ),
-        inputs: fields! {
+        inputs: fields!(pool;
             "ci_feedstock" => gco2_per_mj(feedstock),
             "ci_hydrogen" => gco2_per_mj(hydrogen),
             "ci_electricity" => gco2_per_mj(electricity),
             "ci_process" => gco2_per_mj(process),
             "fuel_energy_content" => quantity(FEC_SHOWN, "MJ/kg"),
-        },
+        ),
         components: vec![
             component(
                 "Feedstock Carbon Intensity",
@@ -75,16 +74,16 @@ pub(super) fn carbon_intensity(cx: &Ctx) -> Traceable {
             1,
             "Sum all CI components",
             "ci_total = ci_feedstock + ci_hydrogen + ci_electricity + ci_process",
-            parts_sum_text(cx, &mut pool, sum),
+            parts_sum_text(cx, pool, sum),
             f.carbon_intensity,
             "gCO2e/MJ",
         )],
-        metadata: fields! {
+        metadata: fields!(pool;
             "fuel_energy_content_mj_kg" => FEC_SHOWN,
             "total_ci_kgco2_ton" => f.ci_total_per_tonne,
             "conversion_formula" => "CI_component = (Component_CI × Component_Yield) / Fuel_Energy_Content",
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
@@ -123,12 +122,12 @@ fn emissions_recomputed(carbon_intensity: f64, production_kg: f64) -> f64 {
     carbon_intensity * FEC_SHOWN as f64 * production_kg
 }
 
-fn emissions_inputs(cx: &Ctx) -> Fields {
-    fields! {
+fn emissions_inputs(cx: &Ctx, pool: &mut Pool) -> Fields {
+    fields!(pool;
         "carbon_intensity" => gco2_per_mj(cx.fig.carbon_intensity),
         "fuel_energy_content" => quantity(FEC_SHOWN, "MJ/kg"),
         "production" => tons_per_year(cx.fig.production),
-    }
+    )
 }
 
 fn production_kg_step(pool: &mut Pool, production: f64, production_kg: f64) -> super::model::Step {
@@ -161,8 +160,7 @@ fn recomputation_text(
 
 /// The steps' text recomputes emissions as 0, yet step 2's result is the engine's total
 /// (t/yr, labelled g/yr) and step 3 divides that by 1e6.
-pub(super) fn total_emissions(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn total_emissions(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let f = cx.fig;
     let (total, production, ci) = (f.total_co2_emissions, f.production, f.carbon_intensity);
     let production_kg = production * 1000.0;
@@ -173,15 +171,15 @@ pub(super) fn total_emissions(cx: &Ctx) -> Traceable {
         value: total.into(),
         unit: "gCO2e/year",
         formula: Text::from("Total_CO2 = Carbon_Intensity × Fuel_Energy_Content × Production"),
-        inputs: emissions_inputs(cx),
-        components: emission_components(cx, &mut pool),
+        inputs: emissions_inputs(cx, pool),
+        components: emission_components(cx, pool),
         calculation_steps: vec![
-            production_kg_step(&mut pool, production, production_kg),
+            production_kg_step(pool, production, production_kg),
             step(
                 2,
                 "Calculate total CO2 emissions",
                 "total_co2 = carbon_intensity × fuel_energy_content × production_kg",
-                recomputation_text(&mut pool, ci, production_kg, recomputed),
+                recomputation_text(pool, ci, production_kg, recomputed),
                 total,
                 "gCO2e/year",
             ),
@@ -194,7 +192,7 @@ pub(super) fn total_emissions(cx: &Ctx) -> Traceable {
                 "tons CO2e/year",
             ),
         ],
-        metadata: fields! {
+        metadata: fields!(pool;
             "carbon_intensity_gco2_mj" => ci,
             "fuel_energy_content_mj_kg" => FEC_SHOWN,
             "total_production_tons_year" => production,
@@ -206,15 +204,14 @@ pub(super) fn total_emissions(cx: &Ctx) -> Traceable {
                 fixed(production, 0),
                 " kg/year",
             ),
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// The layer-4 variant carries the zero recomputation through to the step results and
 /// `total_emissions_tons_year`.
-pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn total_emissions_enhanced(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let f = cx.fig;
     let (total, production, ci) = (f.total_co2_emissions, f.production, f.carbon_intensity);
     let production_kg = production * 1000.0;
@@ -225,15 +222,15 @@ pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
         value: total.into(),
         unit: "gCO2e/year",
         formula: Text::from("Total_CO2 = Carbon_Intensity × Fuel_Energy_Content × Production"),
-        inputs: emissions_inputs(cx),
-        components: emission_components(cx, &mut pool),
+        inputs: emissions_inputs(cx, pool),
+        components: emission_components(cx, pool),
         calculation_steps: vec![
-            production_kg_step(&mut pool, production, production_kg),
+            production_kg_step(pool, production, production_kg),
             step(
                 2,
                 "Calculate total CO2 emissions in grams",
                 "total_co2_g = carbon_intensity × fuel_energy_content × production_kg",
-                recomputation_text(&mut pool, ci, production_kg, recomputed),
+                recomputation_text(pool, ci, production_kg, recomputed),
                 recomputed,
                 "gCO2e/year",
             ),
@@ -250,7 +247,7 @@ pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
                 "tons CO2e/year",
             ),
         ],
-        metadata: fields! {
+        metadata: fields!(pool;
             "carbon_intensity_gco2_mj" => ci,
             "fuel_energy_content_mj_kg" => FEC_SHOWN,
             "total_production_tons_year" => production,
@@ -264,16 +261,15 @@ pub(super) fn total_emissions_enhanced(cx: &Ctx) -> Traceable {
                 comma(production_kg, 0),
                 " kg/year",
             ),
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// The value is the **mean** of the product CCEs (the result reports their sum). The steps
 /// recompute each CCE from the hard-coded product carbon contents, Q_j / P as yield and the
 /// constant feedstock yield 1.21; step results show the engine's CCE.
-pub(super) fn conversion_efficiency(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn conversion_efficiency(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let n = cx.names.len();
     // Validation guarantees a first feedstock; 0.78 is the original's fallback.
     let feedstock_carbon = cx
@@ -362,38 +358,37 @@ pub(super) fn conversion_efficiency(cx: &Ctx) -> Traceable {
         formula: Text::from(
             "CCE (%) = (CC_product × Yield_product) / (CC_feedstock × Yield_feedstock) × 100",
         ),
-        inputs: fields! {
+        inputs: fields!(pool;
             "carbon_content_feedstock" => quantity(feedstock_carbon, "kg C/kg"),
             "yield_feedstock" => quantity(feedstock_yield, "kg feedstock/kg fuel"),
-        },
+        ),
         components,
         calculation_steps: steps,
-        metadata: fields! {
+        metadata: fields!(pool;
             "products" => cx.name_list(),
             "average_cce_percent" => average,
             "product_carbon_content_map" => carbon_content_table(),
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// One feedstock: each product's share Q_j / P of the reported intensity. More than one
 /// feedstock entry (only the first is used by the engine): the four CI parts instead.
-pub(super) fn weighted(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn weighted(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let f = cx.fig;
     let total = f.carbon_intensity;
     let multi_feedstock = cx.req.feedstock_data.len() > 1;
     let n = cx.names.len();
 
     let (inputs, components, steps, formula) = if multi_feedstock {
-        let inputs = fields! {
+        let inputs = fields!(pool;
             "ci_feedstock" => gco2_per_mj(f.ci_feedstock),
             "ci_hydrogen" => gco2_per_mj(f.ci_hydrogen),
             "ci_electricity" => gco2_per_mj(f.ci_electricity),
             "ci_process" => gco2_per_mj(f.ci_process),
             "scenario" => labelled("multi-feedstock", "text"),
-        };
+        );
         let components = vec![
             component(
                 "Feedstock CI",
@@ -424,7 +419,7 @@ pub(super) fn weighted(cx: &Ctx) -> Traceable {
             1,
             "Sum all CI components (multi-feedstock scenario)",
             "weighted_ci = ci_feedstock + ci_hydrogen + ci_electricity + ci_process",
-            parts_sum_text(cx, &mut pool, total),
+            parts_sum_text(cx, pool, total),
             total,
             "gCO2e/MJ",
         )];
@@ -439,11 +434,11 @@ pub(super) fn weighted(cx: &Ctx) -> Traceable {
             let share = cx.share_of_production(p.amount);
             let contribution = total * share.as_f64();
             sum += contribution;
-            products.push(Value::from(fields! {
+            products.push(Value::from(fields!(pool;
                 "name" => Text::from(super::model::Piece::from(name)),
                 "yield" => quantity(share, "dimensionless"),
                 "ci_contribution" => gco2_per_mj(contribution),
-            }));
+            )));
             components.push(component(
                 t!(pool; upper(name), " CI Contribution"),
                 contribution,
@@ -479,10 +474,10 @@ pub(super) fn weighted(cx: &Ctx) -> Traceable {
             total,
             "gCO2e/MJ",
         ));
-        let inputs = fields! {
+        let inputs = fields!(pool;
             "total_ci" => gco2_per_mj(total),
             "products" => Value::List(products),
-        };
+        );
         (
             inputs,
             components,
@@ -499,13 +494,13 @@ pub(super) fn weighted(cx: &Ctx) -> Traceable {
         inputs,
         components,
         calculation_steps: steps,
-        metadata: fields! {
+        metadata: fields!(pool;
             "total_carbon_intensity_gco2e_mj" => total,
             "fuel_energy_content_mj_kg" => FEC_SHOWN,
             "is_multi_feedstock" => multi_feedstock,
             "product_count" => cx.product_count(),
             "products" => cx.name_list(),
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }

@@ -22,8 +22,7 @@ fn yield_of(yield_percent: f64) -> f64 {
     percent_or_ratio(yield_percent)
 }
 
-pub(super) fn feedstock(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn feedstock(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let capacity = cx.fig.production;
     let consumption = cx.fig.feedstock_consumption;
     let shown_yield = FEEDSTOCK_YIELD_SHOWN;
@@ -32,10 +31,10 @@ pub(super) fn feedstock(cx: &Ctx) -> Traceable {
         value: consumption.into(),
         unit: "tons/year",
         formula: Text::from("Feedstock_Consumption = Plant_Capacity × Feedstock_Yield"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "plant_capacity" => tons_per_year(capacity),
             "feedstock_yield" => quantity(shown_yield, "kg feedstock/kg fuel"),
-        },
+        ),
         components: Vec::new(),
         calculation_steps: vec![step(
             1,
@@ -51,16 +50,15 @@ pub(super) fn feedstock(cx: &Ctx) -> Traceable {
             consumption,
             "tons/year",
         )],
-        metadata: fields! {
+        metadata: fields!(pool;
             "feedstock_yield_kg_per_kg" => shown_yield,
             "plant_capacity_tons_year" => capacity,
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
-pub(super) fn hydrogen(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn hydrogen(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let capacity = cx.fig.production;
     let consumption = cx.fig.hydrogen_consumption;
     let yield_h2 = cx
@@ -71,10 +69,10 @@ pub(super) fn hydrogen(cx: &Ctx) -> Traceable {
         value: consumption.into(),
         unit: "tons/year",
         formula: Text::from("Hydrogen_Consumption = Plant_Capacity × Yield_H2"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "plant_capacity" => tons_per_year(capacity),
             "yield_h2" => quantity(yield_h2, "t H2/t fuel"),
-        },
+        ),
         components: Vec::new(),
         calculation_steps: vec![step(
             1,
@@ -90,18 +88,17 @@ pub(super) fn hydrogen(cx: &Ctx) -> Traceable {
             consumption,
             "tons/year",
         )],
-        metadata: fields! {
+        metadata: fields!(pool;
             "yield_h2_t_per_t" => yield_h2,
             "plant_capacity_tons_year" => capacity,
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// Reported in MWh (the engine works in kWh). The yield is re-derived as E / P whenever
 /// production is positive; the utility lookup only matters otherwise.
-pub(super) fn electricity(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn electricity(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let capacity = cx.fig.production;
     let consumption_kwh = cx.fig.electricity_consumption;
     let consumption_mwh = consumption_kwh / 1000.0;
@@ -117,10 +114,10 @@ pub(super) fn electricity(cx: &Ctx) -> Traceable {
         value: consumption_mwh.into(),
         unit: "MWh/year",
         formula: Text::from("Electricity_Consumption = Plant_Capacity × Yield_MWh"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "plant_capacity" => tons_per_year(capacity),
             "yield_mwh" => quantity(yield_mwh, "MWh/t fuel"),
-        },
+        ),
         components: Vec::new(),
         calculation_steps: vec![step(
             1,
@@ -136,12 +133,12 @@ pub(super) fn electricity(cx: &Ctx) -> Traceable {
             consumption_mwh,
             "MWh/year",
         )],
-        metadata: fields! {
+        metadata: fields!(pool;
             "yield_kwh_per_t" => yield_kwh,
             "yield_mwh_per_t" => yield_mwh,
             "plant_capacity_tons_year" => capacity,
             "note" => "Backend internally calculates in kWh but converts to MWh for user-facing output",
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }

@@ -35,12 +35,12 @@ impl Flows {
         }
     }
 
-    fn inputs(&self) -> Fields {
-        fields! {
+    fn inputs(&self, pool: &mut Pool) -> Fields {
+        fields!(pool;
             "initial_investment" => quantity(self.investment, "USD"),
             "annual_net_cash_flow" => quantity(self.annual, "USD/year"),
             "project_lifetime" => quantity(self.lifetime, "years"),
-        }
+        )
     }
 }
 
@@ -49,8 +49,7 @@ fn growth(rate: f64, year: i64) -> f64 {
     (1.0 + rate).powf(year as f64)
 }
 
-pub(super) fn npv(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn npv(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let flows = Flows::new(cx);
     let rate = cx.rate_divided_by_100();
     let npv = cx.fig.financial.npv;
@@ -100,11 +99,11 @@ pub(super) fn npv(cx: &Ctx) -> Traceable {
                 fixed(factor, 4)
             ),
         ));
-        let details = fields! {
+        let details = fields!(pool;
             "cash_flow" => Text::from(comma(cash_flow, 2)),
             "discount_factor" => Text::from(fixed(factor, 4)),
             "discounted_cf" => Text::from(comma(discounted, 2)),
-        };
+        );
         steps.push(with_details(
             step(
                 steps.len() + 1,
@@ -147,32 +146,31 @@ pub(super) fn npv(cx: &Ctx) -> Traceable {
         value: npv.into(),
         unit: "USD",
         formula: Text::from("NPV = Σ [Cash_Flow_t / (1 + r)^t] for t = 0 to n"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "initial_investment" => quantity(flows.investment, "USD"),
             "annual_revenue" => quantity(cx.fig.total_revenue, "USD/year"),
             "annual_opex" => quantity(cx.fig.total_opex, "USD/year"),
             "annual_net_cash_flow" => quantity(cash_flow, "USD/year"),
             "discount_rate" => quantity(rate, "ratio"),
             "project_lifetime" => quantity(lifetime, "years"),
-        },
+        ),
         components,
         calculation_steps: steps,
-        metadata: fields! {
+        metadata: fields!(pool;
             "discount_rate_percent" => cx.req.economic_parameters.discount_rate_percent,
             "project_lifetime_years" => lifetime,
             "total_cash_flows_count" => lifetime.saturating_add(1),
             "npv_positive" => profitable,
             "economic_viability" => if profitable { "Profitable" } else { "Not profitable" },
             "note" => "NPV > 0 indicates the project is expected to generate value",
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// The value is the IRR ×100 only when the ratio is below 1, so an IRR of 100 % or more is
 /// reported unscaled (and compared with the discount rate percent as if it were a percentage).
-pub(super) fn irr(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn irr(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let flows = Flows::new(cx);
     let irr = cx.fig.financial.irr;
     let irr_percent = if irr < 1.0 { irr * 100.0 } else { irr };
@@ -199,11 +197,11 @@ pub(super) fn irr(cx: &Ctx) -> Traceable {
                 if is_irr { " (IRR)" } else { "" }
             ),
         ));
-        let details = fields! {
+        let details = fields!(pool;
             "test_rate" => t!(pool; fixed(percent, 2), "%"),
             "npv" => Text::from(comma(npv, 2)),
             "is_irr" => is_irr,
-        };
+        );
         steps.push(with_details(
             step(
                 i + 1,
@@ -216,11 +214,11 @@ pub(super) fn irr(cx: &Ctx) -> Traceable {
             details,
         ));
     }
-    let details = fields! {
+    let details = fields!(pool;
         "method" => "Numerical iteration (Newton-Raphson or similar)",
         "irr_decimal" => Text::from(fixed(irr_percent / 100.0, 6)),
         "irr_percent" => t!(pool; fixed(irr_percent, 4), "%"),
-    };
+    );
     steps.push(with_details(
         step(
             test_rates.len() + 1,
@@ -240,31 +238,30 @@ pub(super) fn irr(cx: &Ctx) -> Traceable {
         value: irr_percent.into(),
         unit: "percent",
         formula: Text::from("IRR: Find r where NPV(r) = 0, i.e., Σ [CF_t / (1 + r)^t] = 0"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "initial_investment" => quantity(flows.investment, "USD"),
             "annual_net_cash_flow" => quantity(flows.annual, "USD/year"),
             "project_lifetime" => quantity(flows.lifetime, "years"),
             "discount_rate_reference" => quantity(cx.rate_divided_by_100(), "ratio"),
-        },
+        ),
         components,
         calculation_steps: steps,
-        metadata: fields! {
+        metadata: fields!(pool;
             "irr_decimal" => irr_percent / 100.0,
             "irr_percent" => irr_percent,
             "discount_rate_percent" => hurdle,
             "exceeds_discount_rate" => exceeds,
             "economic_viability" => if exceeds { "Profitable" } else { "Below hurdle rate" },
             "note" => "IRR > discount rate indicates the project meets minimum return requirements",
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// Cumulative pre-tax flows for years 0 to min(payback + 2, n). The year marked "(Payback)" is
 /// the first with a cumulative flow **above** 0 under these flows, which need not be the
 /// reported (after-tax, ≥ 0) payback year.
-pub(super) fn payback_period(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn payback_period(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let flows = Flows::new(cx);
     let payback = cx.fig.financial.payback_period;
     let lifetime = flows.lifetime;
@@ -316,11 +313,11 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
                 }
             ),
         ));
-        let details = fields! {
+        let details = fields!(pool;
             "annual_cash_flow" => Text::from(comma(cash_flow, 2)),
             "cumulative_cf" => Text::from(comma(cumulative, 2)),
             "is_payback_year" => is_payback,
-        };
+        );
         steps.push(with_details(
             step(
                 steps.len() + 1,
@@ -369,10 +366,10 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
         value: payback.into(),
         unit: "years",
         formula: Text::from("Payback Period = First year where Cumulative_Cash_Flow > 0"),
-        inputs: flows.inputs(),
+        inputs: flows.inputs(pool),
         components,
         calculation_steps: steps,
-        metadata: fields! {
+        metadata: fields!(pool;
             "payback_period_years" => payback,
             // Infinite when the pre-tax flow is not positive: serialised as 0.0 (spec §8.5).
             "simple_payback_years" => simple_payback,
@@ -383,7 +380,7 @@ pub(super) fn payback_period(cx: &Ctx) -> Traceable {
             } else {
                 Text::from("Investment not recovered within project lifetime")
             },
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }

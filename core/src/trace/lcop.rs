@@ -15,8 +15,7 @@ pub(super) enum Variant {
 /// The steps show the original's intended formula, not the engine's: the discount rate is
 /// `discount_rate_percent / 100` (not rule R1), revenue is subtracted and the division is by
 /// production. Only `value` and the last step's result are the engine's LCOP.
-pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn lcop(cx: &Ctx, pool: &mut Pool, variant: Variant) -> Traceable {
     let f = cx.fig;
     let (tci, opex, revenue, production) = (f.tci, f.total_opex, f.total_revenue, f.production);
     let rate = cx.rate_divided_by_100();
@@ -67,22 +66,22 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
         ),
     ];
 
-    let inputs = fields! {
+    let inputs = fields!(pool;
         "tci" => quantity(tci, "MUSD"),
         "total_opex" => usd_per_year(opex),
         "total_revenue" => usd_per_year(revenue),
         "production" => quantity(production, "t/year"),
         "discount_rate" => quantity(rate, "ratio"),
         "project_lifetime" => quantity(lifetime, "years"),
-    };
+    );
 
     let not_applicable = || Text::from("N/A");
-    let details = fields! {
+    let details = fields!(pool;
         "(1+r)^n" => growth.map_or_else(not_applicable, |g| Text::from(fixed(g, 4))),
         "numerator" => growth.map_or_else(not_applicable, |g| Text::from(fixed(rate * g, 6))),
         "denominator" => growth.map_or_else(not_applicable, |g| Text::from(fixed(g - 1.0, 4))),
         "crf" => Text::from(fixed(crf, 6)),
-    };
+    );
 
     let r = || -> Piece { repr(rate) };
     let steps = vec![
@@ -164,7 +163,7 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
     ];
 
     let fin = &f.financial;
-    let metadata = fields! {
+    let metadata = fields!(pool;
         "discount_rate_percent" => cx.req.economic_parameters.discount_rate_percent,
         "project_lifetime_years" => lifetime,
         "capital_recovery_factor" => crf,
@@ -172,7 +171,7 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
         // Named a percentage, but the original stored the IRR ratio here.
         "irr_percent" => fin.irr,
         "payback_period_years" => fin.payback_period,
-    };
+    );
 
     Traceable {
         name: "Levelized Cost of Production",
@@ -185,6 +184,6 @@ pub(super) fn lcop(cx: &Ctx, variant: Variant) -> Traceable {
         components,
         calculation_steps: steps,
         metadata,
-        pieces: pool.into_pieces(),
+        arena: None,
     }
 }

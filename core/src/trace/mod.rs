@@ -21,7 +21,9 @@ mod products;
 
 use crate::engine::Figures;
 use crate::request::CalcRequest;
-use model::Traceable;
+use std::sync::Arc;
+
+use model::{Pool, Traceable};
 use parts::Ctx;
 
 /// Traceables keyed by their output key, in output order.
@@ -34,60 +36,100 @@ pub struct Traceables {
 }
 
 pub fn build(request: &CalcRequest, figures: &Figures) -> Traceables {
-    let cx = Ctx::new(request, figures);
+    // About 500 text pieces, 100 object entries and 6 list items per result plus as many again
+    // per product, and 40 pieces per year the payback breakdown walks through.
+    let products = figures.products.len();
+    let years = usize::try_from(figures.financial.payback_period.clamp(0, 100)).unwrap_or(0);
+    let mut pool_storage = Pool::with_capacity(
+        500 + 250 * products + 40 * years,
+        100 + 50 * products,
+        6 + 6 * products,
+    );
+    let pool = &mut pool_storage;
+    let cx = Ctx::new(request, figures, pool);
     let techno = vec![
         (
             "total_capital_investment_traceable",
-            capital::total_capital_investment(&cx),
+            capital::total_capital_investment(&cx, pool),
         ),
-        ("total_opex_traceable", opex::total_opex(&cx)),
-        ("LCOP_traceable", lcop::lcop(&cx, lcop::Variant::Base)),
-        ("total_revenue_traceable", products::total_revenue(&cx)),
-        ("production_traceable", products::production(&cx)),
-        ("carbon_intensity_traceable", carbon::carbon_intensity(&cx)),
-        ("total_emissions_traceable", carbon::total_emissions(&cx)),
+        ("total_opex_traceable", opex::total_opex(&cx, pool)),
+        ("LCOP_traceable", lcop::lcop(&cx, pool, lcop::Variant::Base)),
+        (
+            "total_revenue_traceable",
+            products::total_revenue(&cx, pool),
+        ),
+        ("production_traceable", products::production(&cx, pool)),
+        (
+            "carbon_intensity_traceable",
+            carbon::carbon_intensity(&cx, pool),
+        ),
+        (
+            "total_emissions_traceable",
+            carbon::total_emissions(&cx, pool),
+        ),
         (
             "feedstock_consumption_traceable",
-            consumption::feedstock(&cx),
+            consumption::feedstock(&cx, pool),
         ),
-        ("hydrogen_consumption_traceable", consumption::hydrogen(&cx)),
+        (
+            "hydrogen_consumption_traceable",
+            consumption::hydrogen(&cx, pool),
+        ),
         (
             "electricity_consumption_traceable",
-            consumption::electricity(&cx),
+            consumption::electricity(&cx, pool),
         ),
         (
             "carbon_conversion_efficiency_traceable",
-            carbon::conversion_efficiency(&cx),
+            carbon::conversion_efficiency(&cx, pool),
         ),
         (
             "fuel_energy_content_traceable",
-            products::fuel_energy_content(&cx),
+            products::fuel_energy_content(&cx, pool),
         ),
-        ("indirect_opex_traceable", opex::indirect(&cx)),
-        ("feedstock_cost_traceable", opex::feedstock_cost(&cx)),
-        ("hydrogen_cost_traceable", opex::hydrogen_cost(&cx)),
-        ("electricity_cost_traceable", opex::electricity_cost(&cx)),
-        ("direct_opex_traceable", opex::direct(&cx)),
-        ("weighted_carbon_intensity_traceable", carbon::weighted(&cx)),
+        ("indirect_opex_traceable", opex::indirect(&cx, pool)),
+        ("feedstock_cost_traceable", opex::feedstock_cost(&cx, pool)),
+        ("hydrogen_cost_traceable", opex::hydrogen_cost(&cx, pool)),
+        (
+            "electricity_cost_traceable",
+            opex::electricity_cost(&cx, pool),
+        ),
+        ("direct_opex_traceable", opex::direct(&cx, pool)),
+        (
+            "weighted_carbon_intensity_traceable",
+            carbon::weighted(&cx, pool),
+        ),
         (
             "total_opex_enhanced_traceable",
-            opex::total_opex_enhanced(&cx),
+            opex::total_opex_enhanced(&cx, pool),
         ),
         (
             "lcop_enhanced_traceable",
-            lcop::lcop(&cx, lcop::Variant::Enhanced),
+            lcop::lcop(&cx, pool, lcop::Variant::Enhanced),
         ),
         (
             "total_emissions_enhanced_traceable",
-            carbon::total_emissions_enhanced(&cx),
+            carbon::total_emissions_enhanced(&cx, pool),
         ),
     ];
     let financial = vec![
-        ("npv_traceable", financial::npv(&cx)),
-        ("irr_traceable", financial::irr(&cx)),
-        ("payback_period_traceable", financial::payback_period(&cx)),
+        ("npv_traceable", financial::npv(&cx, pool)),
+        ("irr_traceable", financial::irr(&cx, pool)),
+        (
+            "payback_period_traceable",
+            financial::payback_period(&cx, pool),
+        ),
     ];
-    Traceables { techno, financial }
+    let arena = Arc::new(pool_storage.into_arena());
+    let mut traceables = Traceables { techno, financial };
+    for (_, t) in traceables
+        .techno
+        .iter_mut()
+        .chain(&mut traceables.financial)
+    {
+        t.arena = Some(Arc::clone(&arena));
+    }
+    traceables
 }
 
 #[cfg(test)]

@@ -149,19 +149,90 @@ impl fmt::Display for Piece {
     }
 }
 
-/// Display text made of pieces, rendered lazily. A single piece (most labels) is held inline,
-/// so building it allocates nothing; the pieces of a longer text sit either in their own vector
-/// or, inside a [`Traceable`], in the traceable's shared piece pool (one allocation for all its
-/// texts).
+/// Storage shared by all the traceables of one result: the pieces of their longer texts, the
+/// entries of their objects and the items of their lists. Building a result this way costs a
+/// handful of allocations instead of one per text, object and list.
+#[derive(Debug, Default, PartialEq)]
+pub struct Arena {
+    pub pieces: Vec<Piece>,
+    pub entries: Vec<(Key, Value)>,
+    pub items: Vec<Value>,
+}
+
+static EMPTY_ARENA: Arena = Arena {
+    pieces: Vec::new(),
+    entries: Vec::new(),
+    items: Vec::new(),
+};
+
+/// A range of one of the [`Arena`] vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    /// The span's part of `all` (empty if outside: only a part moved between results could be).
+    fn of<T>(self, all: &[T]) -> &[T] {
+        all.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// The arena being filled while the traceables of one result are built.
+#[derive(Debug, Default)]
+pub struct Pool(Arena);
+
+impl Pool {
+    pub fn with_capacity(pieces: usize, entries: usize, items: usize) -> Self {
+        Pool(Arena {
+            pieces: Vec::with_capacity(pieces),
+            entries: Vec::with_capacity(entries),
+            items: Vec::with_capacity(items),
+        })
+    }
+
+    fn span<T>(all: &mut Vec<T>, new: impl IntoIterator<Item = T>) -> Span {
+        let start = u32::try_from(all.len()).unwrap_or(u32::MAX);
+        all.extend(new);
+        let end = u32::try_from(all.len()).unwrap_or(u32::MAX);
+        Span { start, end }
+    }
+
+    /// A text of these pieces.
+    pub fn text<const N: usize>(&mut self, pieces: [Piece; N]) -> Text {
+        Text::Pooled(Self::span(&mut self.0.pieces, pieces))
+    }
+
+    /// An object of these entries, in this order.
+    pub fn fields<const N: usize>(&mut self, entries: [(Key, Value); N]) -> Fields {
+        Fields::Pooled(Self::span(&mut self.0.entries, entries))
+    }
+
+    /// An object of entries known only at run time.
+    pub fn fields_from(&mut self, entries: impl IntoIterator<Item = (Key, Value)>) -> Fields {
+        Fields::Pooled(Self::span(&mut self.0.entries, entries))
+    }
+
+    /// A list of these items.
+    pub fn list(&mut self, items: impl IntoIterator<Item = Value>) -> Value {
+        Value::PooledList(Self::span(&mut self.0.items, items))
+    }
+
+    pub fn into_arena(self) -> Arena {
+        self.0
+    }
+}
+
+/// Display text made of pieces, rendered lazily. A single piece (most labels) is held inline;
+/// the pieces of a longer text sit in their own vector or in the result's [`Arena`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Text {
     One(Piece),
     Many(Vec<Piece>),
-    /// Pieces `start..end` of the owning traceable's [`Traceable::pieces`].
-    Span {
-        start: u32,
-        end: u32,
-    },
+    /// Pieces of the owning traceable's arena.
+    Pooled(Span),
 }
 
 impl Default for Text {
@@ -171,34 +242,30 @@ impl Default for Text {
 }
 
 impl Text {
+    /// The text rendered; a pooled text needs [`Traceable::render`].
     pub fn render(&self) -> String {
-        self.to_string()
+        self.render_in(&EMPTY_ARENA)
     }
 
-    /// The pieces of this text; `pool` is the owning traceable's pool (a span outside it,
-    /// which only a text moved between traceables could have, is empty).
-    pub fn pieces<'a>(&'a self, pool: &'a [Piece]) -> &'a [Piece] {
+    pub fn pieces<'a>(&'a self, arena: &'a Arena) -> &'a [Piece] {
         match self {
             Text::One(p) => std::slice::from_ref(p),
             Text::Many(v) => v,
-            Text::Span { start, end } => {
-                pool.get(*start as usize..*end as usize).unwrap_or_default()
-            }
+            Text::Pooled(span) => span.of(&arena.pieces),
         }
     }
 
-    /// The text rendered with the pieces of `pool`.
-    pub fn render_in(&self, pool: &[Piece]) -> String {
+    pub fn render_in(&self, arena: &Arena) -> String {
         let mut out = String::new();
-        for piece in self.pieces(pool) {
+        for piece in self.pieces(arena) {
             // Writing to a String cannot fail.
             let _ = write!(out, "{piece}");
         }
         out
     }
 
-    fn serialize_in<S: Serializer>(&self, pool: &[Piece], s: S) -> Result<S::Ok, S::Error> {
-        match self.pieces(pool) {
+    fn serialize_in<S: Serializer>(&self, arena: &Arena, s: S) -> Result<S::Ok, S::Error> {
+        match self.pieces(arena) {
             [Piece::Str(one)] => s.serialize_str(one),
             [Piece::Owned(one)] => s.serialize_str(one),
             [Piece::Shared(one)] => s.serialize_str(one),
@@ -213,28 +280,6 @@ struct Joined<'a>(&'a [Piece]);
 impl fmt::Display for Joined<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.iter().try_for_each(|p| p.fmt(f))
-    }
-}
-
-/// A piece pool being filled: the builder of a traceable's texts.
-#[derive(Debug, Default)]
-pub struct Pool(Vec<Piece>);
-
-impl Pool {
-    pub fn with_capacity(n: usize) -> Self {
-        Pool(Vec::with_capacity(n))
-    }
-
-    /// A text of these pieces, stored in the pool.
-    pub fn text<const N: usize>(&mut self, pieces: [Piece; N]) -> Text {
-        let start = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
-        self.0.extend(pieces);
-        let end = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
-        Text::Span { start, end }
-    }
-
-    pub fn into_pieces(self) -> Vec<Piece> {
-        self.0
     }
 }
 
@@ -262,20 +307,20 @@ impl From<Vec<Piece>> for Text {
     }
 }
 
-/// A pooled text ([`Text::Span`]) renders as nothing on its own: use [`Text::render_in`].
+/// A pooled text renders as nothing on its own: use [`Traceable::render`].
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Joined(self.pieces(&[])).fmt(f)
+        Joined(self.pieces(&EMPTY_ARENA)).fmt(f)
     }
 }
 
 impl Serialize for Text {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.serialize_in(&[], s)
+        self.serialize_in(&EMPTY_ARENA, s)
     }
 }
 
-/// `t!(pool; "TCI = ", repr(tci), " MUSD")`: a [`Text`] whose pieces go to `pool` (a single
+/// `t!(pool; "TCI = ", repr(tci), " MUSD")`: a [`Text`] whose pieces go to the pool (a single
 /// piece stays inline).
 #[macro_export]
 macro_rules! t {
@@ -287,7 +332,7 @@ macro_rules! t {
     };
 }
 
-/// Builds a [`Text`] from pieces: `text!["TCI = ", repr(tci), " MUSD"]`.
+/// Builds a standalone [`Text`] from pieces: `text!["TCI = ", repr(tci), " MUSD"]`.
 #[macro_export]
 macro_rules! text {
     ($one:expr $(,)?) => {
@@ -306,6 +351,8 @@ pub enum Value {
     Num(Num),
     Text(Text),
     List(Vec<Value>),
+    /// Items of the owning traceable's arena.
+    PooledList(Span),
     Map(Fields),
     /// `{"value": …, "unit": …}`, the usual shape of a traceable input, without building a map.
     Quantity(Num, &'static str),
@@ -313,27 +360,52 @@ pub enum Value {
 
 pub type Key = Cow<'static, str>;
 
-/// An ordered JSON object.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Fields(pub Vec<(Key, Value)>);
+/// An ordered JSON object: its own entries, or entries of the result's [`Arena`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fields {
+    Own(Vec<(Key, Value)>),
+    Pooled(Span),
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields::Own(Vec::new())
+    }
+}
 
 impl Fields {
     pub fn new() -> Self {
-        Fields(Vec::new())
+        Fields::Own(Vec::new())
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        Fields(Vec::with_capacity(n))
+        Fields::Own(Vec::with_capacity(n))
     }
 
+    /// Appends an entry to an object of its own; a pooled object is complete when made and
+    /// stays unchanged.
     pub fn push(&mut self, key: impl Into<Key>, value: impl Into<Value>) -> &mut Self {
-        self.0.push((key.into(), value.into()));
+        if let Fields::Own(entries) = self {
+            entries.push((key.into(), value.into()));
+        }
         self
     }
 
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    pub fn entries<'a>(&'a self, arena: &'a Arena) -> &'a [(Key, Value)] {
+        match self {
+            Fields::Own(entries) => entries,
+            Fields::Pooled(span) => span.of(&arena.entries),
+        }
     }
+
+    /// The value of `key` in an object of its own (see [`Traceable::field`] for pooled ones).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        find(self.entries(&EMPTY_ARENA), key)
+    }
+}
+
+fn find<'a>(entries: &'a [(Key, Value)], key: &str) -> Option<&'a Value> {
+    entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 impl From<f64> for Value {
@@ -417,51 +489,47 @@ impl From<Vec<Value>> for Value {
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        InPool(self, &[]).serialize(s)
+        In(self, &EMPTY_ARENA).serialize(s)
     }
 }
 
 impl Serialize for Fields {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        InPool(self, &[]).serialize(s)
+        In(self, &EMPTY_ARENA).serialize(s)
     }
 }
 
-/// A part of a traceable serialised with the traceable's piece pool at hand.
-struct InPool<'a, T: ?Sized>(&'a T, &'a [Piece]);
+/// A part of a traceable serialised with its arena at hand.
+struct In<'a, T: ?Sized>(&'a T, &'a Arena);
 
-impl Serialize for InPool<'_, Text> {
+impl Serialize for In<'_, Text> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize_in(self.1, s)
     }
 }
 
-impl Serialize for InPool<'_, Fields> {
+impl Serialize for In<'_, Fields> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.0.len()))?;
-        for (k, v) in &self.0.0 {
-            map.serialize_entry(k.as_ref(), &InPool(v, self.1))?;
+        let entries = self.0.entries(self.1);
+        let mut map = s.serialize_map(Some(entries.len()))?;
+        for (k, v) in entries {
+            map.serialize_entry(k.as_ref(), &In(v, self.1))?;
         }
         map.end()
     }
 }
 
-impl Serialize for InPool<'_, Value> {
+impl Serialize for In<'_, Value> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let pool = self.1;
+        let arena = self.1;
         match self.0 {
             Value::Null => s.serialize_unit(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Num(n) => n.serialize(s),
-            Value::Text(t) => t.serialize_in(pool, s),
-            Value::List(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&InPool(item, pool))?;
-                }
-                seq.end()
-            }
-            Value::Map(fields) => InPool(fields, pool).serialize(s),
+            Value::Text(t) => t.serialize_in(arena, s),
+            Value::List(items) => In(items.as_slice(), arena).serialize(s),
+            Value::PooledList(span) => In(span.of(&arena.items), arena).serialize(s),
+            Value::Map(fields) => In(fields, arena).serialize(s),
             Value::Quantity(value, unit) => {
                 let mut map = s.serialize_map(Some(2))?;
                 map.serialize_entry("value", value)?;
@@ -469,6 +537,19 @@ impl Serialize for InPool<'_, Value> {
                 map.end()
             }
         }
+    }
+}
+
+impl<T> Serialize for In<'_, [T]>
+where
+    for<'b> In<'b, T>: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for item in self.0 {
+            seq.serialize_element(&In(item, self.1))?;
+        }
+        seq.end()
     }
 }
 
@@ -532,86 +613,85 @@ pub struct Traceable {
     pub components: Vec<Component>,
     pub calculation_steps: Vec<Step>,
     pub metadata: Fields,
-    /// The pieces of this traceable's pooled texts ([`Text::Span`]); not serialised itself.
-    pub pieces: Vec<Piece>,
+    /// Where the pooled parts of this traceable live (shared by all traceables of a result);
+    /// `None` while it is being built.
+    pub arena: Option<Arc<Arena>>,
 }
 
 impl Traceable {
+    fn arena(&self) -> &Arena {
+        self.arena.as_deref().unwrap_or(&EMPTY_ARENA)
+    }
+
     /// One of this traceable's texts, rendered.
     pub fn render(&self, text: &Text) -> String {
-        text.render_in(&self.pieces)
+        text.render_in(self.arena())
+    }
+
+    /// The entries of one of this traceable's objects.
+    pub fn entries<'a>(&'a self, fields: &'a Fields) -> &'a [(Key, Value)] {
+        fields.entries(self.arena())
+    }
+
+    /// The value of `key` in one of this traceable's objects.
+    pub fn field<'a>(&'a self, fields: &'a Fields, key: &str) -> Option<&'a Value> {
+        find(self.entries(fields), key)
     }
 }
 
-impl Serialize for InPool<'_, Component> {
+impl Serialize for In<'_, Component> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (c, pool) = (self.0, self.1);
+        let (c, arena) = (self.0, self.1);
         let mut map = s.serialize_map(Some(4))?;
-        map.serialize_entry("name", &InPool(&c.name, pool))?;
+        map.serialize_entry("name", &In(&c.name, arena))?;
         map.serialize_entry("value", &c.value)?;
         map.serialize_entry("unit", c.unit)?;
-        map.serialize_entry("description", &InPool(&c.description, pool))?;
+        map.serialize_entry("description", &In(&c.description, arena))?;
         map.end()
     }
 }
 
-impl Serialize for InPool<'_, Step> {
+impl Serialize for In<'_, Step> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (step, pool) = (self.0, self.1);
+        let (step, arena) = (self.0, self.1);
         let mut map = s.serialize_map(Some(6))?;
         map.serialize_entry("step", &step.step)?;
-        map.serialize_entry("description", &InPool(&step.description, pool))?;
-        map.serialize_entry("formula", &InPool(&step.formula, pool))?;
-        map.serialize_entry("calculation", &InPool(&step.calculation, pool))?;
+        map.serialize_entry("description", &In(&step.description, arena))?;
+        map.serialize_entry("formula", &In(&step.formula, arena))?;
+        map.serialize_entry("calculation", &In(&step.calculation, arena))?;
         map.serialize_entry("result", &step.result)?;
-        map.serialize_entry("details", &step.details.as_ref().map(|d| InPool(d, pool)))?;
+        map.serialize_entry("details", &step.details.as_ref().map(|d| In(d, arena)))?;
         map.end()
-    }
-}
-
-/// A list of components or steps.
-struct ListInPool<'a, T>(&'a [T], &'a [Piece]);
-
-impl<'a, T> Serialize for ListInPool<'a, T>
-where
-    InPool<'a, T>: Serialize,
-{
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for item in self.0 {
-            seq.serialize_element(&InPool(item, self.1))?;
-        }
-        seq.end()
     }
 }
 
 impl Serialize for Component {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        InPool(self, &[]).serialize(s)
+        In(self, &EMPTY_ARENA).serialize(s)
     }
 }
 
 impl Serialize for Step {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        InPool(self, &[]).serialize(s)
+        In(self, &EMPTY_ARENA).serialize(s)
     }
 }
 
 impl Serialize for Traceable {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let pool = self.pieces.as_slice();
+        let arena = self.arena();
         let mut map = s.serialize_map(Some(8))?;
         map.serialize_entry("name", self.name)?;
         map.serialize_entry("value", &self.value)?;
         map.serialize_entry("unit", self.unit)?;
-        map.serialize_entry("formula", &InPool(&self.formula, pool))?;
-        map.serialize_entry("inputs", &InPool(&self.inputs, pool))?;
-        map.serialize_entry("components", &ListInPool(&self.components, pool))?;
+        map.serialize_entry("formula", &In(&self.formula, arena))?;
+        map.serialize_entry("inputs", &In(&self.inputs, arena))?;
+        map.serialize_entry("components", &In(self.components.as_slice(), arena))?;
         map.serialize_entry(
             "calculation_steps",
-            &ListInPool(&self.calculation_steps, pool),
+            &In(self.calculation_steps.as_slice(), arena),
         )?;
-        map.serialize_entry("metadata", &InPool(&self.metadata, pool))?;
+        map.serialize_entry("metadata", &In(&self.metadata, arena))?;
         map.end()
     }
 }
@@ -649,5 +729,37 @@ mod tests {
     fn non_finite_numbers_serialise_as_zero() {
         let v = Value::List(vec![f64::NAN.into(), f64::INFINITY.into(), 2_i64.into()]);
         assert_eq!(serde_json::to_string(&v).unwrap(), "[0.0,0.0,2]");
+    }
+
+    #[test]
+    fn pooled_parts_serialise_through_their_traceable() {
+        let mut pool = Pool::default();
+        let formula = pool.text([Piece::Str("a = "), repr(0.5)]);
+        let names = pool.list([Value::from("jet"), Value::from("diesel")]);
+        let inputs = pool.fields([("x".into(), quantity(1.0, "t")), ("names".into(), names)]);
+        let t = Traceable {
+            name: "N",
+            value: Num::I(3),
+            unit: "u",
+            formula: formula.clone(),
+            inputs: inputs.clone(),
+            components: Vec::new(),
+            calculation_steps: Vec::new(),
+            metadata: Fields::new(),
+            arena: Some(Arc::new(pool.into_arena())),
+        };
+        assert_eq!(t.render(&formula), "a = 0.5");
+        assert_eq!(
+            t.field(&inputs, "names"),
+            Some(&Value::PooledList(Span { start: 0, end: 2 }))
+        );
+        assert_eq!(
+            serde_json::to_value(&t).unwrap(),
+            serde_json::json!({
+                "name": "N", "value": 3, "unit": "u", "formula": "a = 0.5",
+                "inputs": {"x": {"value": 1.0, "unit": "t"}, "names": ["jet", "diesel"]},
+                "components": [], "calculation_steps": [], "metadata": {}
+            })
+        );
     }
 }

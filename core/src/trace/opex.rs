@@ -1,7 +1,9 @@
 //! Operating expenses: the total, its direct and indirect parts, and each direct cost.
 
 use super::model::Pool;
-use super::model::{Component, Text, Traceable, comma, quantity, quantity_with_note, repr};
+use super::model::{
+    Component, Key, Text, Traceable, Value, comma, quantity, quantity_with_note, repr,
+};
 use super::parts::{Ctx, component, fields, step, tons_per_year, usd_per_year};
 use crate::t;
 
@@ -62,8 +64,7 @@ fn total_sum_text(cx: &Ctx, pool: &mut Pool, direct: f64) -> Text {
     )
 }
 
-pub(super) fn total_opex(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn total_opex(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let f = cx.fig;
     let direct = cx.direct_opex();
     let [feedstock, hydrogen, electricity] = cost_components(cx);
@@ -74,19 +75,19 @@ pub(super) fn total_opex(cx: &Ctx) -> Traceable {
         formula: Text::from(
             "Total OPEX = Feedstock_cost + Hydrogen_cost + Electricity_cost + Indirect_OPEX",
         ),
-        inputs: fields! {
+        inputs: fields!(pool;
             "feedstock_cost" => usd_per_year(f.feedstock_cost),
             "hydrogen_cost" => usd_per_year(f.hydrogen_cost),
             "electricity_cost" => usd_per_year(f.electricity_cost),
             "indirect_opex" => usd_per_year(f.indirect_opex),
-        },
+        ),
         components: vec![feedstock, hydrogen, electricity, indirect_component(cx)],
         calculation_steps: vec![
             step(
                 1,
                 "Sum all direct operating costs",
                 "direct_opex = feedstock + hydrogen + electricity",
-                direct_sum_text(cx, &mut pool, direct),
+                direct_sum_text(cx, pool, direct),
                 direct,
                 "USD/year",
             ),
@@ -94,22 +95,21 @@ pub(super) fn total_opex(cx: &Ctx) -> Traceable {
                 2,
                 "Add indirect operating expenses",
                 "total_opex = direct_opex + indirect_opex",
-                total_sum_text(cx, &mut pool, direct),
+                total_sum_text(cx, pool, direct),
                 f.total_opex,
                 "USD/year",
             ),
         ],
-        metadata: fields! {
+        metadata: fields!(pool;
             "indirect_opex_ratio" => cx.req.economic_parameters.indirect_opex_tci_ratio,
             "annual_load_hours" => cx.req.conversion_plant.annual_load_hours,
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// The layer-4 variant: same value, with direct OPEX as a component of its own.
-pub(super) fn total_opex_enhanced(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn total_opex_enhanced(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let f = cx.fig;
     let direct = cx.direct_opex();
     let [feedstock, hydrogen, electricity] = cost_components(cx);
@@ -120,13 +120,13 @@ pub(super) fn total_opex_enhanced(cx: &Ctx) -> Traceable {
         formula: Text::from(
             "Total_OPEX = Direct_OPEX + Indirect_OPEX = (Feedstock + H2 + Electricity) + Indirect",
         ),
-        inputs: fields! {
+        inputs: fields!(pool;
             "direct_opex" => usd_per_year(direct),
             "feedstock_cost" => usd_per_year(f.feedstock_cost),
             "hydrogen_cost" => usd_per_year(f.hydrogen_cost),
             "electricity_cost" => usd_per_year(f.electricity_cost),
             "indirect_opex" => usd_per_year(f.indirect_opex),
-        },
+        ),
         components: vec![
             component(
                 "Direct OPEX",
@@ -144,7 +144,7 @@ pub(super) fn total_opex_enhanced(cx: &Ctx) -> Traceable {
                 1,
                 "Calculate Direct OPEX (sum of variable costs)",
                 "direct_opex = feedstock_cost + hydrogen_cost + electricity_cost",
-                direct_sum_text(cx, &mut pool, direct),
+                direct_sum_text(cx, pool, direct),
                 direct,
                 "USD/year",
             ),
@@ -152,24 +152,23 @@ pub(super) fn total_opex_enhanced(cx: &Ctx) -> Traceable {
                 2,
                 "Add Indirect OPEX (fixed costs)",
                 "total_opex = direct_opex + indirect_opex",
-                total_sum_text(cx, &mut pool, direct),
+                total_sum_text(cx, pool, direct),
                 f.total_opex,
                 "USD/year",
             ),
         ],
-        metadata: fields! {
+        metadata: fields!(pool;
             "direct_opex_usd_year" => direct,
             "indirect_opex_usd_year" => f.indirect_opex,
             "indirect_opex_ratio" => cx.req.economic_parameters.indirect_opex_tci_ratio,
             "annual_load_hours" => cx.req.conversion_plant.annual_load_hours,
             "note" => "Direct OPEX represents variable costs, Indirect OPEX represents fixed costs",
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
-pub(super) fn direct(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn direct(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let f = cx.fig;
     let direct = cx.direct_opex();
     Traceable {
@@ -179,34 +178,33 @@ pub(super) fn direct(cx: &Ctx) -> Traceable {
         formula: Text::from(
             "Total_Direct_OPEX = Feedstock_Cost + Hydrogen_Cost + Electricity_Cost",
         ),
-        inputs: fields! {
+        inputs: fields!(pool;
             "feedstock_cost" => usd_per_year(f.feedstock_cost),
             "hydrogen_cost" => usd_per_year(f.hydrogen_cost),
             "electricity_cost" => usd_per_year(f.electricity_cost),
-        },
+        ),
         components: cost_components(cx).into(),
         calculation_steps: vec![step(
             1,
             "Sum all direct operating costs",
             "direct_opex = feedstock_cost + hydrogen_cost + electricity_cost",
-            direct_sum_text(cx, &mut pool, direct),
+            direct_sum_text(cx, pool, direct),
             direct,
             "USD/year",
         )],
-        metadata: fields! {
+        metadata: fields!(pool;
             "feedstock_cost_usd_year" => f.feedstock_cost,
             "hydrogen_cost_usd_year" => f.hydrogen_cost,
             "electricity_cost_usd_year" => f.electricity_cost,
             "note" => "Direct OPEX represents variable costs that scale with production",
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// The steps recompute `ratio × TCI × 1e6` in that order for display; the reported value is
 /// the engine's `(ratio × TCI) × 1e6`, which can differ in the last bits.
-pub(super) fn indirect(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn indirect(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let tci = cx.fig.tci;
     let ratio = cx.req.economic_parameters.indirect_opex_tci_ratio;
     let tci_usd = tci * 1_000_000.0;
@@ -216,10 +214,10 @@ pub(super) fn indirect(cx: &Ctx) -> Traceable {
         value: cx.fig.indirect_opex.into(),
         unit: "USD/year",
         formula: Text::from("Total_Indirect_OPEX = Indirect_OPEX_Ratio × TCI × 1,000,000"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "indirect_opex_ratio" => quantity(ratio, "dimensionless"),
             "tci" => quantity(tci, "MUSD"),
-        },
+        ),
         components: Vec::new(),
         calculation_steps: vec![
             step(
@@ -245,17 +243,16 @@ pub(super) fn indirect(cx: &Ctx) -> Traceable {
                 "USD/year",
             ),
         ],
-        metadata: fields! {
+        metadata: fields!(pool;
             "indirect_opex_ratio" => ratio,
             "tci_musd" => tci,
             "note" => "Indirect OPEX includes maintenance, labor, overhead, and other fixed costs",
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
-pub(super) fn feedstock_cost(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn feedstock_cost(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let consumption = cx.fig.feedstock_consumption;
     let cost = cx.fig.feedstock_cost;
     // Validation guarantees a first feedstock; the original's fallbacks are kept regardless.
@@ -271,10 +268,10 @@ pub(super) fn feedstock_cost(cx: &Ctx) -> Traceable {
         value: cost.into(),
         unit: "USD/year",
         formula: Text::from("Feedstock_Cost = Feedstock_Consumption × Feedstock_Price"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "feedstock_consumption" => tons_per_year(consumption),
             "feedstock_price" => quantity(price, "USD/t"),
-        },
+        ),
         components: Vec::new(),
         calculation_steps: vec![step(
             1,
@@ -290,20 +287,19 @@ pub(super) fn feedstock_cost(cx: &Ctx) -> Traceable {
             cost,
             "USD/year",
         )],
-        metadata: fields! {
+        metadata: fields!(pool;
             "feedstock_name" => name,
             "feedstock_consumption_tons_year" => consumption,
             "feedstock_price_usd_t" => price,
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// The price shown is that of the first utility named exactly "hydrogen" (0 if none), and a
 /// price below 100 is assumed to be USD/kg and shown ×1000 with a note: display only, the
 /// cost is the engine's.
-pub(super) fn hydrogen_cost(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn hydrogen_cost(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let consumption = cx.fig.hydrogen_consumption;
     let cost = cx.fig.hydrogen_cost;
     let mut price = 0.0;
@@ -325,22 +321,27 @@ pub(super) fn hydrogen_cost(cx: &Ctx) -> Traceable {
     let note = conversion_note
         .clone()
         .unwrap_or_else(|| Text::from("Price in USD/t"));
-    let mut metadata = fields! {
-        "hydrogen_consumption_tons_year" => consumption,
-        "hydrogen_price_usd_t" => price,
-    };
-    if let Some(conversion) = conversion_note {
-        metadata.push("price_conversion", conversion);
-    }
+    let conversion = conversion_note.map(|note| (Key::from("price_conversion"), Value::from(note)));
+    let metadata = pool.fields_from(
+        [
+            (
+                Key::from("hydrogen_consumption_tons_year"),
+                Value::from(consumption),
+            ),
+            (Key::from("hydrogen_price_usd_t"), Value::from(price)),
+        ]
+        .into_iter()
+        .chain(conversion),
+    );
     Traceable {
         name: "Hydrogen Cost",
         value: cost.into(),
         unit: "USD/year",
         formula: Text::from("Hydrogen_Cost = Hydrogen_Consumption × Hydrogen_Price"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "hydrogen_consumption" => tons_per_year(consumption),
             "hydrogen_price" => quantity_with_note(price, "USD/t", note),
-        },
+        ),
         components: Vec::new(),
         calculation_steps: vec![step(
             1,
@@ -357,14 +358,13 @@ pub(super) fn hydrogen_cost(cx: &Ctx) -> Traceable {
             "USD/year",
         )],
         metadata,
-        pieces: pool.into_pieces(),
+        arena: None,
     }
 }
 
 /// Consumption is shown in MWh; the rate is that of the first utility named exactly
 /// "electricity" (0 if none), a rate below 1 being taken as USD/kWh and shown ×1000 as USD/MWh.
-pub(super) fn electricity_cost(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn electricity_cost(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let consumption_kwh = cx.fig.electricity_consumption;
     let consumption_mwh = consumption_kwh / 1000.0;
     let cost = cx.fig.electricity_cost;
@@ -380,10 +380,10 @@ pub(super) fn electricity_cost(cx: &Ctx) -> Traceable {
         value: cost.into(),
         unit: "USD/year",
         formula: Text::from("Electricity_Cost = Electricity_Consumption × Electricity_Rate"),
-        inputs: fields! {
+        inputs: fields!(pool;
             "electricity_consumption" => quantity(consumption_mwh, "MWh/year"),
             "electricity_rate" => quantity(rate, "USD/MWh"),
-        },
+        ),
         components: Vec::new(),
         calculation_steps: vec![step(
             1,
@@ -399,11 +399,11 @@ pub(super) fn electricity_cost(cx: &Ctx) -> Traceable {
             cost,
             "USD/year",
         )],
-        metadata: fields! {
+        metadata: fields!(pool;
             "electricity_consumption_mwh_year" => consumption_mwh,
             "electricity_consumption_kwh_year" => consumption_kwh,
             "electricity_rate_usd_mwh" => rate,
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }

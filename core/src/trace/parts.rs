@@ -3,20 +3,20 @@
 
 use std::sync::Arc;
 
-use super::model::{Component, Fields, Key, Num, Step, StepResult, Text, Value};
+use super::model::{Component, Fields, Key, Num, Pool, Step, StepResult, Text, Value};
 use crate::engine::{Figures, ProductFigures};
 use crate::request::{CalcRequest, Material};
 
-/// `fields! { "a" => x, "b" => y }`: an ordered JSON object.
+/// `fields!(pool; "a" => x, "b" => y)`: an ordered JSON object stored in the pool. The values
+/// are evaluated (and may use the pool) before the entries are stored, so they stay contiguous.
 macro_rules! fields {
-    ($($key:expr => $value:expr),* $(,)?) => {{
-        let mut fields = $crate::trace::model::Fields::with_capacity(
-            <[()]>::len(&[$(fields!(@unit $key)),*]),
-        );
-        $(fields.push($key, $value);)*
-        fields
+    ($pool:expr; $($key:expr => $value:expr),* $(,)?) => {{
+        let entries = [$((
+            $crate::trace::model::Key::from($key),
+            $crate::trace::model::Value::from($value),
+        )),*];
+        $pool.fields(entries)
     }};
-    (@unit $key:expr) => { () };
 }
 pub(super) use fields;
 
@@ -26,16 +26,24 @@ pub(super) struct Ctx<'a> {
     pub req: &'a CalcRequest,
     pub fig: &'a Figures,
     pub names: Vec<Arc<str>>,
+    /// The product keys as a (pooled) JSON list, shared by every traceable that lists them.
+    name_list: Value,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(req: &'a CalcRequest, fig: &'a Figures) -> Self {
-        let names = fig
+    pub fn new(req: &'a CalcRequest, fig: &'a Figures, pool: &mut Pool) -> Self {
+        let names: Vec<Arc<str>> = fig
             .products
             .iter()
             .map(|p| Arc::from(p.key.as_str()))
             .collect();
-        Ctx { req, fig, names }
+        let name_list = pool.list(names.iter().map(|n| Value::from(Text::One(n.into()))));
+        Ctx {
+            req,
+            fig,
+            names,
+            name_list,
+        }
     }
 
     /// The products in output-map order, each with its key. Validation rejects duplicate
@@ -56,12 +64,7 @@ impl<'a> Ctx<'a> {
 
     /// The product keys, as the original listed a map's keys in metadata.
     pub fn name_list(&self) -> Value {
-        Value::List(
-            self.names
-                .iter()
-                .map(|n| Value::from(Text::One(n.into())))
-                .collect(),
-        )
+        self.name_list.clone()
     }
 
     pub fn product_count(&self) -> Value {

@@ -48,8 +48,7 @@ fn table_value(table: &[(&'static str, f64)]) -> Value {
 }
 
 /// Each product's price is re-derived as revenue / production for display.
-pub(super) fn total_revenue(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn total_revenue(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let n = cx.names.len();
     let mut inputs = Fields::with_capacity(2 * n);
     let mut components = Vec::with_capacity(n);
@@ -101,18 +100,17 @@ pub(super) fn total_revenue(cx: &Ctx) -> Traceable {
         inputs,
         components,
         calculation_steps: steps,
-        metadata: fields! {
+        metadata: fields!(pool;
             "product_count" => cx.product_count(),
             "products" => cx.name_list(),
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// Total production stands in for the plant capacity, and each yield is re-derived as
 /// Q_j / P.
-pub(super) fn production(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn production(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let total = cx.fig.production;
     let n = cx.names.len();
     let mut inputs = Fields::with_capacity(n + 1);
@@ -160,20 +158,19 @@ pub(super) fn production(cx: &Ctx) -> Traceable {
         inputs,
         components,
         calculation_steps: steps,
-        metadata: fields! {
+        metadata: fields!(pool;
             "total_production_tons_year" => total,
             "product_count" => cx.product_count(),
             "products" => cx.name_list(),
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
 
 /// The original read a `fuel_energy_content` key the result does not have, so the value (and
 /// the final step's result) is the integer 0; the contributions use the hard-coded energy
 /// table and Q_j / P as mass fraction, not the request's values.
-pub(super) fn fuel_energy_content(cx: &Ctx) -> Traceable {
-    let mut pool = Pool::with_capacity(32);
+pub(super) fn fuel_energy_content(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let n = cx.names.len();
     let mut products = Vec::with_capacity(n);
     let mut components = Vec::with_capacity(n);
@@ -184,11 +181,11 @@ pub(super) fn fuel_energy_content(cx: &Ctx) -> Traceable {
         let energy_content = look_up(&ENERGY_CONTENT, name, DEFAULT_ENERGY_CONTENT);
         let contribution = energy_content * mass_fraction.as_f64();
         cumulative += contribution;
-        products.push(Value::from(fields! {
+        products.push(Value::from(fields!(pool;
             "name" => Text::from(upper(name)),
             "energy_content" => quantity(energy_content, "MJ/kg"),
             "mass_fraction" => quantity(mass_fraction, "dimensionless"),
-        }));
+        )));
         components.push(component(
             t!(pool; upper(name), " Contribution"),
             contribution,
@@ -229,14 +226,14 @@ pub(super) fn fuel_energy_content(cx: &Ctx) -> Traceable {
         value: Num::I(0),
         unit: "MJ/kg",
         formula: Text::from("Fuel_Energy_Content = Σ(Energy_Content_i × Mass_Fraction_i)"),
-        inputs: fields! { "products" => Value::List(products) },
+        inputs: fields!(pool;  "products" => Value::List(products) ),
         components,
         calculation_steps: steps,
-        metadata: fields! {
+        metadata: fields!(pool;
             "product_count" => cx.product_count(),
             "products" => cx.name_list(),
             "energy_content_map" => table_value(&ENERGY_CONTENT),
-        },
-        pieces: pool.into_pieces(),
+        ),
+        arena: None,
     }
 }
