@@ -287,7 +287,7 @@ pub(super) fn conversion_efficiency(cx: &Ctx, pool: &mut Pool) -> Traceable {
         let cce = p.carbon_conversion_efficiency;
         sum += cce;
         let share = cx.share_of_production(p.amount).as_f64();
-        let product_carbon = carbon_content_of(name);
+        let product_carbon = carbon_content_of(&p.key);
         let numerator = product_carbon * share;
         let recomputed = if denominator > 0.0 {
             numerator / denominator * 100.0

@@ -55,11 +55,11 @@ impl Serialize for Num {
     }
 }
 
-/// One piece of display text.
-#[derive(Debug, Clone, PartialEq)]
+/// One piece of display text. Pieces hold no heap data (names are kept in the [`Arena`]), so
+/// the many thousands a result has cost nothing to drop.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Piece {
     Str(&'static str),
-    Owned(String),
     /// Python `str(x)` of a float.
     Repr(f64),
     /// Python `format(x, ".Nf")`.
@@ -70,11 +70,15 @@ pub enum Piece {
     Int(i64),
     /// Python `format(n, ",")` of an integer.
     CommaInt(i64),
-    /// Text shared by many pieces (a product name), written as is.
-    Shared(Arc<str>),
-    /// Python `s.upper()` of shared text (full Unicode case mapping: `ß` → `SS`).
-    Upper(Arc<str>),
+    /// A name stored in the arena, written as is.
+    Name(Name),
+    /// Python `s.upper()` of a name (full Unicode case mapping: `ß` → `SS`).
+    Upper(Name),
 }
+
+/// A name (a product's, the feedstock's) stored once in the result's [`Arena`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Name(pub u32);
 
 impl From<&'static str> for Piece {
     fn from(s: &'static str) -> Self {
@@ -82,27 +86,9 @@ impl From<&'static str> for Piece {
     }
 }
 
-impl From<String> for Piece {
-    fn from(s: String) -> Self {
-        Piece::Owned(s)
-    }
-}
-
-impl From<Arc<str>> for Piece {
-    fn from(s: Arc<str>) -> Self {
-        Piece::Shared(s)
-    }
-}
-
-impl From<&Arc<str>> for Piece {
-    fn from(s: &Arc<str>) -> Self {
-        Piece::Shared(Arc::clone(s))
-    }
-}
-
-impl From<&String> for Piece {
-    fn from(s: &String) -> Self {
-        Piece::Owned(s.clone())
+impl From<Name> for Piece {
+    fn from(n: Name) -> Self {
+        Piece::Name(n)
     }
 }
 
@@ -126,26 +112,34 @@ pub fn comma_int(n: i64) -> Piece {
     Piece::CommaInt(n)
 }
 
-pub fn upper(s: &Arc<str>) -> Piece {
-    Piece::Upper(Arc::clone(s))
+pub fn upper(name: Name) -> Piece {
+    Piece::Upper(name)
 }
 
-impl fmt::Display for Piece {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+impl Piece {
+    /// Writes the piece; names are looked up in `arena` (empty if not there).
+    pub fn write(&self, f: &mut impl Write, arena: &Arena) -> fmt::Result {
+        match *self {
             Piece::Str(s) => f.write_str(s),
-            Piece::Owned(s) => f.write_str(s),
-            Piece::Repr(x) => pyfmt::write_repr(f, *x),
-            Piece::Fixed(x, d) => pyfmt::write_fixed(f, *x, usize::from(*d), false),
-            Piece::Comma(x, d) => pyfmt::write_fixed(f, *x, usize::from(*d), true),
-            Piece::Int(n) => pyfmt::write_int(f, *n, false),
-            Piece::CommaInt(n) => pyfmt::write_int(f, *n, true),
-            Piece::Shared(s) => f.write_str(s),
-            Piece::Upper(s) => s
+            Piece::Repr(x) => pyfmt::write_repr(f, x),
+            Piece::Fixed(x, d) => pyfmt::write_fixed(f, x, usize::from(d), false),
+            Piece::Comma(x, d) => pyfmt::write_fixed(f, x, usize::from(d), true),
+            Piece::Int(n) => pyfmt::write_int(f, n, false),
+            Piece::CommaInt(n) => pyfmt::write_int(f, n, true),
+            Piece::Name(n) => f.write_str(arena.name(n)),
+            Piece::Upper(n) => arena
+                .name(n)
                 .chars()
                 .flat_map(char::to_uppercase)
                 .try_for_each(|c| f.write_char(c)),
         }
+    }
+}
+
+/// A piece on its own: names render empty (they need their arena).
+impl fmt::Display for Piece {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, &EMPTY_ARENA)
     }
 }
 
@@ -157,13 +151,21 @@ pub struct Arena {
     pub pieces: Vec<Piece>,
     pub entries: Vec<(Key, Value)>,
     pub items: Vec<Value>,
+    pub names: Vec<Box<str>>,
 }
 
 static EMPTY_ARENA: Arena = Arena {
     pieces: Vec::new(),
     entries: Vec::new(),
     items: Vec::new(),
+    names: Vec::new(),
 };
+
+impl Arena {
+    pub fn name(&self, n: Name) -> &str {
+        self.names.get(n.0 as usize).map_or("", |s| s)
+    }
+}
 
 /// A range of one of the [`Arena`] vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +192,15 @@ impl Pool {
             pieces: Vec::with_capacity(pieces),
             entries: Vec::with_capacity(entries),
             items: Vec::with_capacity(items),
+            names: Vec::new(),
         })
+    }
+
+    /// Stores a name for [`Piece::Name`] and [`Piece::Upper`].
+    pub fn name(&mut self, name: &str) -> Name {
+        let n = Name(u32::try_from(self.0.names.len()).unwrap_or(u32::MAX));
+        self.0.names.push(Box::from(name));
+        n
     }
 
     fn span<T>(all: &mut Vec<T>, new: impl IntoIterator<Item = T>) -> Span {
@@ -233,6 +243,7 @@ pub enum Text {
     Many(Vec<Piece>),
     /// Pieces of the owning traceable's arena.
     Pooled(Span),
+    Owned(String),
 }
 
 impl Default for Text {
@@ -247,39 +258,48 @@ impl Text {
         self.render_in(&EMPTY_ARENA)
     }
 
+    /// The pieces of the text (none for an owned string).
     pub fn pieces<'a>(&'a self, arena: &'a Arena) -> &'a [Piece] {
         match self {
             Text::One(p) => std::slice::from_ref(p),
             Text::Many(v) => v,
             Text::Pooled(span) => span.of(&arena.pieces),
+            Text::Owned(_) => &[],
         }
     }
 
     pub fn render_in(&self, arena: &Arena) -> String {
         let mut out = String::new();
-        for piece in self.pieces(arena) {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{piece}");
-        }
+        // Writing to a String cannot fail.
+        let _ = self.write(&mut out, arena);
         out
     }
 
+    fn write(&self, f: &mut impl Write, arena: &Arena) -> fmt::Result {
+        if let Text::Owned(s) = self {
+            return f.write_str(s);
+        }
+        self.pieces(arena)
+            .iter()
+            .try_for_each(|p| p.write(f, arena))
+    }
+
     fn serialize_in<S: Serializer>(&self, arena: &Arena, s: S) -> Result<S::Ok, S::Error> {
-        match self.pieces(arena) {
-            [Piece::Str(one)] => s.serialize_str(one),
-            [Piece::Owned(one)] => s.serialize_str(one),
-            [Piece::Shared(one)] => s.serialize_str(one),
-            pieces => s.collect_str(&Joined(pieces)),
+        match (self, self.pieces(arena)) {
+            (Text::Owned(one), _) => s.serialize_str(one),
+            (_, [Piece::Str(one)]) => s.serialize_str(one),
+            (_, [Piece::Name(n)]) => s.serialize_str(arena.name(*n)),
+            _ => s.collect_str(&Rendered(self, arena)),
         }
     }
 }
 
-/// Pieces written one after the other.
-struct Joined<'a>(&'a [Piece]);
+/// A text written with its arena at hand.
+struct Rendered<'a>(&'a Text, &'a Arena);
 
-impl fmt::Display for Joined<'_> {
+impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|p| p.fmt(f))
+        self.0.write(f, self.1)
     }
 }
 
@@ -291,7 +311,7 @@ impl From<&'static str> for Text {
 
 impl From<String> for Text {
     fn from(s: String) -> Self {
-        Text::One(Piece::Owned(s))
+        Text::Owned(s)
     }
 }
 
@@ -310,7 +330,7 @@ impl From<Vec<Piece>> for Text {
 /// A pooled text renders as nothing on its own: use [`Traceable::render`].
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Joined(self.pieces(&EMPTY_ARENA)).fmt(f)
+        self.write(f, &EMPTY_ARENA)
     }
 }
 
@@ -715,14 +735,14 @@ mod tests {
     }
 
     #[test]
-    fn shared_names_render_as_is_or_upper_cased_like_python() {
-        let name: Arc<str> = Arc::from("straße jet");
-        let t = text![upper(&name), " / ", &name];
-        assert_eq!(t.render(), "STRASSE JET / straße jet");
-        assert_eq!(
-            serde_json::to_string(&Text::from(Piece::from(&name))).unwrap(),
-            "\"straße jet\""
-        );
+    fn names_render_as_is_or_upper_cased_like_python() {
+        let mut pool = Pool::default();
+        let name = pool.name("straße jet");
+        let t = t!(pool; upper(name), " / ", name);
+        let arena = pool.into_arena();
+        assert_eq!(t.render_in(&arena), "STRASSE JET / straße jet");
+        let json = serde_json::to_string(&In(&Text::from(Piece::from(name)), &arena)).unwrap();
+        assert_eq!(json, "\"straße jet\"");
     }
 
     #[test]

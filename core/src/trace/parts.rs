@@ -1,9 +1,7 @@
 //! Building blocks shared by every traceable: the context they read, and constructors for
 //! steps, components and object literals.
 
-use std::sync::Arc;
-
-use super::model::{Component, Fields, Key, Num, Pool, Step, StepResult, Text, Value};
+use super::model::{Component, Fields, Key, Name, Num, Pool, Step, StepResult, Text, Value};
 use crate::engine::{Figures, ProductFigures};
 use crate::request::{CalcRequest, Material};
 
@@ -25,19 +23,16 @@ pub(super) use fields;
 pub(super) struct Ctx<'a> {
     pub req: &'a CalcRequest,
     pub fig: &'a Figures,
-    pub names: Vec<Arc<str>>,
+    /// Each product's output key (lower-cased name), stored once in the arena.
+    pub names: Vec<Name>,
     /// The product keys as a (pooled) JSON list, shared by every traceable that lists them.
     name_list: Value,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(req: &'a CalcRequest, fig: &'a Figures, pool: &mut Pool) -> Self {
-        let names: Vec<Arc<str>> = fig
-            .products
-            .iter()
-            .map(|p| Arc::from(p.key.as_str()))
-            .collect();
-        let name_list = pool.list(names.iter().map(|n| Value::from(Text::One(n.into()))));
+        let names: Vec<Name> = fig.products.iter().map(|p| pool.name(&p.key)).collect();
+        let name_list = pool.list(names.iter().map(|&n| Value::from(Text::One(n.into()))));
         Ctx {
             req,
             fig,
@@ -48,8 +43,8 @@ impl<'a> Ctx<'a> {
 
     /// The products in output-map order, each with its key. Validation rejects duplicate
     /// names, so the original's name-keyed maps hold exactly these entries in this order.
-    pub fn products(&self) -> impl Iterator<Item = (&Arc<str>, &ProductFigures)> {
-        self.names.iter().zip(&self.fig.products)
+    pub fn products(&self) -> impl Iterator<Item = (Name, &'a ProductFigures)> {
+        self.names.iter().copied().zip(&self.fig.products)
     }
 
     /// `Q_j / P`, or the integer 0 the original used when production is not positive.

@@ -66,8 +66,11 @@ pub(super) fn total_revenue(cx: &Ctx, pool: &mut Pool) -> Traceable {
             "USD/year",
             t!(pool; "Annual revenue from ", name, " sales"),
         ));
-        inputs.push(product_key(name, "_production"), tons_per_year(production));
-        inputs.push(product_key(name, "_price"), quantity(price, "USD/t"));
+        inputs.push(
+            product_key(&p.key, "_production"),
+            tons_per_year(production),
+        );
+        inputs.push(product_key(&p.key, "_price"), quantity(price, "USD/t"));
         steps.push(step(
             i + 1,
             t!(pool; "Calculate ", upper(name), " revenue"),
@@ -132,7 +135,7 @@ pub(super) fn production(cx: &Ctx, pool: &mut Pool) -> Traceable {
             ),
         ));
         inputs.push(
-            product_key(name, "_yield"),
+            product_key(&p.key, "_yield"),
             quantity(share, "dimensionless"),
         );
         steps.push(step(
@@ -178,7 +181,7 @@ pub(super) fn fuel_energy_content(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let mut cumulative = 0.0;
     for (i, (name, p)) in cx.products().enumerate() {
         let mass_fraction = cx.share_of_production(p.amount);
-        let energy_content = look_up(&ENERGY_CONTENT, name, DEFAULT_ENERGY_CONTENT);
+        let energy_content = look_up(&ENERGY_CONTENT, &p.key, DEFAULT_ENERGY_CONTENT);
         let contribution = energy_content * mass_fraction.as_f64();
         cumulative += contribution;
         products.push(Value::from(fields!(pool;
