@@ -1,0 +1,5 @@
+//! Accounts: password hashing, tokens and the authenticated-user extractor.
+
+pub mod extract;
+pub mod password;
+pub mod tokens;

@@ -1,0 +1,218 @@
+//! The JSON body extractor: size limit (413), content type (415), syntax (400), shape (422
+//! with the path of the offending field as the client spelled it) and semantic validation
+//! (422), in that order.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt as _;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::{ApiError, FieldError};
+
+/// Semantic checks after deserialisation; an empty list means valid.
+pub trait Validate {
+    fn validate(&self) -> Vec<FieldError>;
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate(&self) -> Vec<FieldError> {
+        self.as_ref().map(Validate::validate).unwrap_or_default()
+    }
+}
+
+/// A validated JSON body. An empty body reads as `null`, so `JsonBody<Option<T>>` makes the
+/// body optional and any other `T` answers 422 "Field required".
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(256 * 1024, |state| state.config.max_body_bytes);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .eq_ignore_ascii_case("application/json")
+            });
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_length.is_some_and(|len| len > limit) {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|_| ApiError::BadRequest("Could not read the request body"))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+                b"null"
+            } else {
+                // A body in another format is refused; an absent one is judged by `T`.
+                if is_json != Some(true) {
+                    return Err(ApiError::UnsupportedMediaType);
+                }
+                &body
+            };
+            let value: T = parse(text)?;
+            let errors = value.validate();
+            if errors.is_empty() {
+                Ok(JsonBody(value))
+            } else {
+                Err(ApiError::Validation(errors))
+            }
+        })
+    }
+}
+
+fn parse<T: DeserializeOwned>(text: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(value) => {
+            // Trailing garbage after the document.
+            deserializer
+                .end()
+                .map_err(|_| ApiError::BadRequest("Malformed JSON body"))?;
+            return Ok(value);
+        }
+        Err(error) => error,
+    };
+    let inner = error.inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return Err(ApiError::BadRequest("Malformed JSON body"));
+    }
+    let mut loc = vec![Value::from("body")];
+    for segment in error.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => loc.push((*index).into()),
+            serde_path_to_error::Segment::Map { key } => loc.push(key.clone().into()),
+            serde_path_to_error::Segment::Enum { variant } => loc.push(variant.clone().into()),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let message = strip_position(&inner.to_string());
+    if text == b"null" {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            loc,
+            "Field required",
+            "missing",
+        )]));
+    }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        loc.push(field.into());
+        return Err(ApiError::Validation(vec![FieldError::new(
+            loc,
+            "Field required",
+            "missing",
+        )]));
+    }
+    Err(ApiError::Validation(vec![FieldError::new(
+        loc,
+        message,
+        "value_error",
+    )]))
+}
+
+/// serde_json appends " at line L column C"; the path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)] // only the deserialisation matters
+    struct Sample {
+        #[serde(alias = "project_name")]
+        project_name: String,
+        #[serde(default)]
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)] // only the deserialisation matters
+    struct Item {
+        value: f64,
+    }
+
+    fn loc(error: ApiError) -> Vec<Value> {
+        match error {
+            ApiError::Validation(errors) => errors[0].loc.clone(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn both_spellings_are_accepted_and_unknown_fields_ignored() {
+        let a: Sample = parse(br#"{"projectName": "a", "extra": 1}"#).unwrap();
+        let b: Sample = parse(br#"{"project_name": "b"}"#).unwrap();
+        assert_eq!(
+            (a.project_name.as_str(), b.project_name.as_str()),
+            ("a", "b")
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_field() {
+        let missing = parse::<Sample>(br#"{}"#).unwrap_err();
+        assert_eq!(
+            loc(missing),
+            vec![Value::from("body"), "projectName".into()]
+        );
+        let wrong =
+            parse::<Sample>(br#"{"project_name": "a", "items": [{"value": "x"}]}"#).unwrap_err();
+        assert_eq!(
+            loc(wrong),
+            vec![
+                Value::from("body"),
+                "items".into(),
+                0.into(),
+                "value".into()
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        assert!(matches!(
+            parse::<Sample>(br#"{"projectName": "#),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse::<Sample>(br#"{"projectName": "a"} trailing"#),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+}

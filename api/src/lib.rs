@@ -1,0 +1,215 @@
+//! SAFAPAC HTTP API: a drop-in backend for the SAFAPAC dashboard (accounts, projects,
+//! scenarios, master data). `build_app` assembles the actix application around an
+//! [`AppState`]; `serve` and `migrate` are the binary's two commands.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod json_body;
+pub mod mail;
+pub mod openapi;
+pub mod routes;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next, from_fn};
+use actix_web::{App, Error, HttpResponse, HttpServer, web};
+use anyhow::Context as _;
+use safapac_db::{DbConn, DbPool};
+use tracing::Instrument as _;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenIssuer;
+use crate::config::Config;
+use crate::error::{ApiError, ErrorBody};
+use crate::mail::Mailer;
+
+/// Everything a request handler needs; cheap to clone (shared behind `Arc`s).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: DbPool,
+    pub tokens: Arc<TokenIssuer>,
+    pub passwords: PasswordHasher,
+    pub mailer: Mailer,
+}
+
+impl AppState {
+    pub fn new(config: Config, pool: DbPool, mailer: Mailer) -> AppState {
+        let tokens = TokenIssuer::new(
+            &config.secret_key,
+            config.access_token_ttl,
+            config.refresh_token_ttl,
+        );
+        AppState {
+            passwords: PasswordHasher::new(config.password_hash_concurrency),
+            tokens: Arc::new(tokens),
+            config: Arc::new(config),
+            pool,
+            mailer,
+        }
+    }
+
+    /// A pooled connection; an exhausted pool or unreachable database becomes 503.
+    pub async fn conn(&self) -> Result<DbConn, ApiError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| ApiError::from(safapac_db::DbError::from(e)))
+    }
+}
+
+/// The application: routes, CORS, security headers, request ids and JSON error bodies.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let cors = cors(&state.config.cors_origins);
+    let api_docs = state.config.api_docs;
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .configure(routes::configure)
+        .configure(|cfg| {
+            if api_docs {
+                cfg.route("/openapi.json", web::get().to(openapi::openapi_json))
+                    .route("/docs", web::get().to(openapi::docs_page));
+            }
+        })
+        .default_service(web::to(not_found))
+        .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::REFERRER_POLICY, "no-referrer")),
+        )
+        // Outside the error handlers, so error responses carry CORS headers too.
+        .wrap(cors)
+        .wrap(from_fn(request_context))
+}
+
+/// Only the configured origins, only the headers the dashboard sends, no credentials
+/// (bearer tokens do not need them).
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER, HeaderName::from_static(REQUEST_ID)])
+        .max_age(600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// Gives every request an id (response header and log span) and logs its outcome. Only the
+/// path is logged: query strings and headers may carry secrets.
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.path(),
+        request_id = %request_id,
+    );
+    let started = Instant::now();
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID), value);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "request finished"
+        );
+    });
+    Ok(response)
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(ErrorBody {
+        detail: "Not Found".into(),
+    })
+}
+
+fn method_not_allowed<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let (request, _) = response.into_parts();
+    let response = HttpResponse::MethodNotAllowed().json(ErrorBody {
+        detail: "Method Not Allowed".into(),
+    });
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, response).map_into_right_body(),
+    ))
+}
+
+/// Applies migrations and the master-data seed (the `migrate` command).
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    if config.is_development()
+        && safapac_db::migrate::ensure_database_exists(&config.database.database_url)
+            .await
+            .context("creating the database")?
+    {
+        tracing::info!("created the database");
+    }
+    let report = safapac_db::migrate::run_migrations(&config.database.database_url)
+        .await
+        .context("migrating the database")?;
+    tracing::info!(applied = ?report.applied, "database schema is current; master data seeded");
+    Ok(())
+}
+
+/// Runs the HTTP server until it is stopped (the default command).
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    if config.secret_key_generated {
+        tracing::warn!(
+            "SAFAPAC_SECRET_KEY is not set: using a random signing key; every token dies \
+             with this process"
+        );
+    }
+    if config.is_development() {
+        migrate(&config).await?;
+    }
+    let pool = safapac_db::build_pool(&config.database).context("building the database pool")?;
+    let mailer = Mailer::from_config(&config).context("configuring mail")?;
+    let bind = config.bind;
+    let state = AppState::new(config, pool, mailer);
+    tracing::info!(%bind, "listening");
+    HttpServer::new(move || build_app(state.clone()))
+        .bind(bind)
+        .with_context(|| format!("binding {bind}"))?
+        .run()
+        .await
+        .context("running the HTTP server")
+}

@@ -1,0 +1,80 @@
+//! Route table. Every API route lives under `/api/v1`; only `/` and `/health` do not.
+
+use actix_web::web;
+
+pub mod auth;
+pub mod health;
+pub mod master_data;
+pub mod projects;
+pub mod scenarios;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use web::{delete, get, patch, post, put, resource};
+
+    cfg.service(resource("/").route(get().to(health::banner)))
+        .service(resource("/health").route(get().to(health::health)))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/auth/register").route(post().to(auth::register)))
+                .service(resource("/auth/verify-email").route(post().to(auth::verify_email)))
+                .service(
+                    resource("/auth/resend-verification")
+                        .route(post().to(auth::resend_verification)),
+                )
+                .service(resource("/auth/login").route(post().to(auth::login)))
+                .service(resource("/auth/refresh").route(post().to(auth::refresh)))
+                .service(resource("/auth/logout").route(post().to(auth::logout)))
+                .service(resource("/auth/me").route(get().to(auth::me)))
+                .service(resource("/master-data").route(get().to(master_data::master_data)))
+                .service(
+                    resource("/process-technologies")
+                        .route(get().to(master_data::process_technologies)),
+                )
+                .service(resource("/feedstocks").route(get().to(master_data::feedstocks)))
+                .service(resource("/countries").route(get().to(master_data::countries)))
+                .service(resource("/utilities").route(get().to(master_data::utilities)))
+                .service(resource("/products").route(get().to(master_data::products)))
+                .service(resource("/units").route(get().to(master_data::units)))
+                .service(
+                    resource("/projects")
+                        .route(get().to(projects::list_projects))
+                        .route(post().to(projects::create_project)),
+                )
+                .service(
+                    resource("/projects/{project_id}")
+                        .route(get().to(projects::get_project))
+                        .route(put().to(projects::update_project))
+                        .route(delete().to(projects::delete_project)),
+                )
+                .service(
+                    resource("/projects/{project_id}/scenarios")
+                        .route(get().to(scenarios::list_nested))
+                        .route(post().to(scenarios::create_nested)),
+                )
+                .service(
+                    resource("/projects/{project_id}/scenarios/{scenario_id}")
+                        .route(get().to(scenarios::get_nested))
+                        .route(put().to(scenarios::update_nested))
+                        .route(delete().to(scenarios::delete_nested)),
+                )
+                .service(
+                    resource("/projects/{project_id}/scenarios/{scenario_id}/draft")
+                        .route(patch().to(scenarios::draft_nested)),
+                )
+                .service(
+                    resource("/scenarios")
+                        .route(get().to(scenarios::list_direct))
+                        .route(post().to(scenarios::create_direct)),
+                )
+                .service(
+                    resource("/scenarios/{scenario_id}")
+                        .route(get().to(scenarios::get_direct))
+                        .route(put().to(scenarios::update_direct))
+                        .route(delete().to(scenarios::delete_direct)),
+                )
+                .service(
+                    resource("/scenarios/{scenario_id}/draft")
+                        .route(patch().to(scenarios::draft_direct)),
+                ),
+        );
+}

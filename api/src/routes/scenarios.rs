@@ -1,0 +1,701 @@
+//! Scenario routes, mounted twice as the dashboard expects: nested under
+//! `/api/v1/projects/{project_id}/scenarios` and directly under `/api/v1/scenarios` (with
+//! `?project_id=` for the collection). Nested item routes also require the path's project to
+//! be the scenario's parent.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use safapac_db::models::ScenarioWithRefs;
+use safapac_db::scenarios::{DraftChanges, MAX_SCENARIOS, NewScenario, ScenarioChanges};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::extract::AuthUser;
+use crate::error::{ApiError, ErrorBody, FieldError, ValidationErrorBody};
+use crate::json_body::{JsonBody, Validate};
+use crate::routes::master_data::{Country, Feedstock, Process};
+use crate::wire::{camel_case_keys, check_name, lenient_opt_i32, serialize_timestamp};
+
+const SCENARIO_NOT_FOUND: &str = "Scenario not found";
+const PROJECT_NOT_FOUND: &str = "Project not found";
+const MAX_FEEDSTOCK_ITEMS: usize = 10;
+const MAX_UTILITY_ITEMS: usize = 10;
+const MAX_PRODUCT_ITEMS: usize = 20;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioSummary {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub scenario_name: String,
+    pub scenario_order: i32,
+    /// `draft`, `calculating`, `calculated` or `failed`.
+    pub status: String,
+    pub process: Process,
+    pub feedstock: Feedstock,
+    pub country: Country,
+    #[serde(serialize_with = "serialize_timestamp")]
+    #[schema(value_type = String, example = "2025-12-30T08:15:02.530118")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_timestamp")]
+    #[schema(value_type = String, example = "2025-12-31T10:01:44")]
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioDetail {
+    #[serde(flatten)]
+    pub summary: ScenarioSummary,
+    /// The stored inputs, keys in camelCase.
+    #[schema(value_type = Object)]
+    pub user_inputs: Value,
+    #[schema(value_type = Option<Object>)]
+    pub techno_economics: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub financial_analysis: Option<Value>,
+}
+
+impl From<ScenarioWithRefs> for ScenarioSummary {
+    fn from(row: ScenarioWithRefs) -> Self {
+        ScenarioSummary {
+            id: row.scenario.id,
+            project_id: row.scenario.project_id,
+            scenario_name: row.scenario.scenario_name,
+            scenario_order: row.scenario.scenario_order,
+            status: row.scenario.status,
+            process: row.process.into(),
+            feedstock: row.feedstock.into(),
+            country: row.country.into(),
+            created_at: row.scenario.created_at,
+            updated_at: row.scenario.updated_at,
+        }
+    }
+}
+
+impl From<ScenarioWithRefs> for ScenarioDetail {
+    fn from(mut row: ScenarioWithRefs) -> Self {
+        let user_inputs = camel_case_keys(&row.scenario.user_inputs);
+        let techno_economics = row.scenario.techno_economics.take();
+        let financial_analysis = row.scenario.financial_analysis.take();
+        ScenarioDetail {
+            summary: row.into(),
+            user_inputs,
+            techno_economics,
+            financial_analysis,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateScenarioRequest {
+    /// Empty or absent: `Scenario <n+1>`. Also accepted as `scenario_name`.
+    #[serde(default, alias = "scenario_name")]
+    pub scenario_name: Option<String>,
+    /// 1–3; absent, null or 0: the lowest free order. Also accepted as `scenario_order`.
+    #[serde(
+        default,
+        alias = "scenario_order",
+        deserialize_with = "lenient_opt_i32"
+    )]
+    pub scenario_order: Option<i32>,
+}
+
+impl Validate for CreateScenarioRequest {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        // Empty is allowed here (it means "default name"), too long is not.
+        if let Some(name) = &self.scenario_name
+            && name.trim().chars().count() > 100
+        {
+            errors.push(FieldError::body(
+                "scenarioName",
+                "String should have at most 100 characters",
+                "string_too_long",
+            ));
+        }
+        if let Some(order) = self.scenario_order
+            && order != 0
+        {
+            check_order(order, &mut errors);
+        }
+        errors
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateScenarioRequest {
+    /// 1–100 characters after trimming. Also accepted as `scenario_name`.
+    #[serde(default, alias = "scenario_name")]
+    pub scenario_name: Option<String>,
+    /// 1–3, not used by another scenario of the project. Also accepted as `scenario_order`.
+    #[serde(
+        default,
+        alias = "scenario_order",
+        deserialize_with = "lenient_opt_i32"
+    )]
+    pub scenario_order: Option<i32>,
+    // Inputs and results are written only by draft saves and calculations; a client that
+    // sends them here gets a 422 instead of silently forged results.
+    #[serde(default, alias = "user_inputs")]
+    #[schema(ignore)]
+    pub user_inputs: Option<IgnoredAny>,
+    #[serde(default, alias = "techno_economics")]
+    #[schema(ignore)]
+    pub techno_economics: Option<IgnoredAny>,
+    #[serde(default, alias = "financial_analysis")]
+    #[schema(ignore)]
+    pub financial_analysis: Option<IgnoredAny>,
+}
+
+impl Validate for UpdateScenarioRequest {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(name) = &self.scenario_name {
+            check_name("scenarioName", name, 100, &mut errors);
+        }
+        if let Some(order) = self.scenario_order {
+            check_order(order, &mut errors);
+        }
+        for (field, present) in [
+            ("userInputs", self.user_inputs.is_some()),
+            ("technoEconomics", self.techno_economics.is_some()),
+            ("financialAnalysis", self.financial_analysis.is_some()),
+        ] {
+            if present {
+                errors.push(FieldError::body(
+                    field,
+                    "Inputs and results cannot be written here: save a draft or calculate",
+                    "extra_forbidden",
+                ));
+            }
+        }
+        errors
+    }
+}
+
+fn check_order(order: i32, errors: &mut Vec<FieldError>) {
+    if !(1..=MAX_SCENARIOS).contains(&order) {
+        errors.push(FieldError::body(
+            "scenarioOrder",
+            format!("Input should be between 1 and {MAX_SCENARIOS}"),
+            "range_error",
+        ));
+    }
+}
+
+/// Every field optional; absent or null fields keep the stored value. Object and array
+/// contents are stored verbatim.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftRequest {
+    #[serde(default, alias = "process_id", deserialize_with = "lenient_opt_i32")]
+    pub process_id: Option<i32>,
+    #[serde(default, alias = "feedstock_id", deserialize_with = "lenient_opt_i32")]
+    pub feedstock_id: Option<i32>,
+    #[serde(default, alias = "country_id", deserialize_with = "lenient_opt_i32")]
+    pub country_id: Option<i32>,
+    #[serde(default, alias = "conversion_plant")]
+    #[schema(value_type = Option<Object>)]
+    pub conversion_plant: Option<Map<String, Value>>,
+    #[serde(default, alias = "economic_parameters")]
+    #[schema(value_type = Option<Object>)]
+    pub economic_parameters: Option<Map<String, Value>>,
+    #[serde(default, alias = "feedstock_data")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub feedstock_data: Option<Vec<Map<String, Value>>>,
+    #[serde(default, alias = "utility_data")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub utility_data: Option<Vec<Map<String, Value>>>,
+    #[serde(default, alias = "product_data")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub product_data: Option<Vec<Map<String, Value>>>,
+}
+
+impl Validate for DraftRequest {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        for (field, items, max) in [
+            ("feedstockData", &self.feedstock_data, MAX_FEEDSTOCK_ITEMS),
+            ("utilityData", &self.utility_data, MAX_UTILITY_ITEMS),
+            ("productData", &self.product_data, MAX_PRODUCT_ITEMS),
+        ] {
+            if items.as_ref().is_some_and(|items| items.len() > max) {
+                errors.push(FieldError::body(
+                    field,
+                    format!("List should have at most {max} items"),
+                    "too_long",
+                ));
+            }
+        }
+        errors
+    }
+}
+
+impl DraftRequest {
+    fn into_changes(self) -> DraftChanges {
+        let mut inputs = Map::new();
+        let ids = [
+            ("process_id", self.process_id),
+            ("feedstock_id", self.feedstock_id),
+            ("country_id", self.country_id),
+        ];
+        for (key, id) in ids {
+            if let Some(id) = id {
+                inputs.insert(key.into(), id.into());
+            }
+        }
+        for (key, object) in [
+            ("conversion_plant", self.conversion_plant),
+            ("economic_parameters", self.economic_parameters),
+        ] {
+            if let Some(object) = object {
+                inputs.insert(key.into(), Value::Object(object));
+            }
+        }
+        for (key, items) in [
+            ("feedstock_data", self.feedstock_data),
+            ("utility_data", self.utility_data),
+            ("product_data", self.product_data),
+        ] {
+            if let Some(items) = items {
+                inputs.insert(
+                    key.into(),
+                    Value::Array(items.into_iter().map(Value::Object).collect()),
+                );
+            }
+        }
+        DraftChanges {
+            process_id: self.process_id,
+            feedstock_id: self.feedstock_id,
+            country_id: self.country_id,
+            inputs,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftResponse {
+    pub id: Uuid,
+    pub status: String,
+    pub message: &'static str,
+    /// The merged inputs, keys in camelCase.
+    #[schema(value_type = Object)]
+    pub user_inputs: Value,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ProjectQuery {
+    /// The project the scenarios belong to.
+    pub project_id: Uuid,
+}
+
+#[derive(Deserialize)]
+pub struct NestedItemPath {
+    project_id: Uuid,
+    scenario_id: Uuid,
+}
+
+// --- shared implementations ---------------------------------------------------------------
+
+async fn create(
+    state: &AppState,
+    user: AuthUser,
+    project_id: Uuid,
+    request: Option<CreateScenarioRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = request.unwrap_or_default();
+    let new = NewScenario {
+        name: request.scenario_name.map(|n| n.trim().to_owned()),
+        order: request.scenario_order.filter(|o| *o != 0),
+    };
+    let mut conn = state.conn().await?;
+    let created = safapac_db::scenarios::create(&mut conn, user.id, project_id, new)
+        .await?
+        .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
+    Ok(HttpResponse::Created().json(ScenarioSummary::from(created)))
+}
+
+async fn list(
+    state: &AppState,
+    user: AuthUser,
+    project_id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let scenarios: Vec<ScenarioDetail> =
+        safapac_db::scenarios::list(&mut conn, user.id, project_id)
+            .await?
+            .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?
+            .into_iter()
+            .map(ScenarioDetail::from)
+            .collect();
+    Ok(HttpResponse::Ok().json(scenarios))
+}
+
+async fn get(
+    state: &AppState,
+    user: AuthUser,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let scenario = safapac_db::scenarios::get(&mut conn, user.id, scenario_id, parent)
+        .await?
+        .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    Ok(HttpResponse::Ok().json(ScenarioDetail::from(scenario)))
+}
+
+async fn update(
+    state: &AppState,
+    user: AuthUser,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+    request: UpdateScenarioRequest,
+) -> Result<HttpResponse, ApiError> {
+    let changes = ScenarioChanges {
+        name: request.scenario_name.map(|n| n.trim().to_owned()),
+        order: request.scenario_order,
+    };
+    let mut conn = state.conn().await?;
+    let scenario = safapac_db::scenarios::update(&mut conn, user.id, scenario_id, parent, changes)
+        .await?
+        .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    Ok(HttpResponse::Ok().json(ScenarioSummary::from(scenario)))
+}
+
+async fn delete(
+    state: &AppState,
+    user: AuthUser,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    if safapac_db::scenarios::delete(&mut conn, user.id, scenario_id, parent).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound(SCENARIO_NOT_FOUND))
+    }
+}
+
+async fn save_draft(
+    state: &AppState,
+    user: AuthUser,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+    request: DraftRequest,
+) -> Result<HttpResponse, ApiError> {
+    let changes = request.into_changes();
+    let mut conn = state.conn().await?;
+    // Ownership first: a caller probing ids of someone else's scenario learns nothing.
+    if safapac_db::scenarios::get(&mut conn, user.id, scenario_id, parent)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound(SCENARIO_NOT_FOUND));
+    }
+    let missing = safapac_db::master::missing_references(
+        &mut conn,
+        changes.process_id,
+        changes.feedstock_id,
+        changes.country_id,
+    )
+    .await?;
+    if !missing.is_empty() {
+        return Err(ApiError::Validation(
+            missing
+                .into_iter()
+                .map(|reference| {
+                    FieldError::body(
+                        &format!("{reference}Id"),
+                        format!("Unknown {reference} id"),
+                        "value_error",
+                    )
+                })
+                .collect(),
+        ));
+    }
+    let scenario =
+        safapac_db::scenarios::save_draft(&mut conn, user.id, scenario_id, parent, changes)
+            .await?
+            .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    Ok(HttpResponse::Ok().json(DraftResponse {
+        id: scenario.id,
+        status: scenario.status,
+        message: "Draft saved",
+        user_inputs: camel_case_keys(&scenario.user_inputs),
+    }))
+}
+
+// --- nested mounting: /api/v1/projects/{project_id}/scenarios ----------------------------
+
+#[utoipa::path(
+    post, path = "/api/v1/projects/{project_id}/scenarios", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path)),
+    request_body(content = Option<CreateScenarioRequest>, description = "Optional"),
+    responses(
+        (status = 201, body = ScenarioSummary),
+        (status = 400, description = "Project already has 3 scenarios", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Requested order already in use", body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn create_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    body: JsonBody<Option<CreateScenarioRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    create(&state, user, path.into_inner(), body.0).await
+}
+
+/// The project's scenarios by ascending order, with inputs and results.
+#[utoipa::path(
+    get, path = "/api/v1/projects/{project_id}/scenarios", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Vec<ScenarioDetail>),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn list_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    list(&state, user, path.into_inner()).await
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ScenarioDetail),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn get_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<NestedItemPath>,
+) -> Result<HttpResponse, ApiError> {
+    get(&state, user, path.scenario_id, Some(path.project_id)).await
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
+    request_body = UpdateScenarioRequest,
+    responses(
+        (status = 200, body = ScenarioSummary),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn update_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<NestedItemPath>,
+    body: JsonBody<UpdateScenarioRequest>,
+) -> Result<HttpResponse, ApiError> {
+    update(
+        &state,
+        user,
+        path.scenario_id,
+        Some(path.project_id),
+        body.0,
+    )
+    .await
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn delete_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<NestedItemPath>,
+) -> Result<HttpResponse, ApiError> {
+    delete(&state, user, path.scenario_id, Some(path.project_id)).await
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}/draft", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
+    request_body = DraftRequest,
+    responses(
+        (status = 200, body = DraftResponse),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Calculation in progress", body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn draft_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<NestedItemPath>,
+    body: JsonBody<DraftRequest>,
+) -> Result<HttpResponse, ApiError> {
+    save_draft(
+        &state,
+        user,
+        path.scenario_id,
+        Some(path.project_id),
+        body.0,
+    )
+    .await
+}
+
+// --- direct mounting: /api/v1/scenarios --------------------------------------------------
+
+#[utoipa::path(
+    post, path = "/api/v1/scenarios", tag = "scenarios",
+    security(("bearer" = [])),
+    params(ProjectQuery),
+    request_body(content = Option<CreateScenarioRequest>, description = "Optional"),
+    responses(
+        (status = 201, body = ScenarioSummary),
+        (status = 400, description = "Project already has 3 scenarios", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Requested order already in use", body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn create_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ProjectQuery>,
+    body: JsonBody<Option<CreateScenarioRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    create(&state, user, query.project_id, body.0).await
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/scenarios", tag = "scenarios",
+    security(("bearer" = [])),
+    params(ProjectQuery),
+    responses(
+        (status = 200, body = Vec<ScenarioDetail>),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn list_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<ProjectQuery>,
+) -> Result<HttpResponse, ApiError> {
+    list(&state, user, query.project_id).await
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ScenarioDetail),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn get_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    get(&state, user, path.into_inner(), None).await
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    request_body = UpdateScenarioRequest,
+    responses(
+        (status = 200, body = ScenarioSummary),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn update_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    body: JsonBody<UpdateScenarioRequest>,
+) -> Result<HttpResponse, ApiError> {
+    update(&state, user, path.into_inner(), None, body.0).await
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn delete_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    delete(&state, user, path.into_inner(), None).await
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/scenarios/{scenario_id}/draft", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    request_body = DraftRequest,
+    responses(
+        (status = 200, body = DraftResponse),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Calculation in progress", body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn draft_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    body: JsonBody<DraftRequest>,
+) -> Result<HttpResponse, ApiError> {
+    save_draft(&state, user, path.into_inner(), None, body.0).await
+}

@@ -1,0 +1,243 @@
+//! The test harness: a fresh database, the real application and an in-memory outbox.
+
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use actix_http::Request;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use futures_util::future::LocalBoxFuture;
+use safapac_api::config::Config;
+use safapac_api::mail::{Mailer, SentMail};
+use safapac_api::{AppState, build_app};
+use safapac_db::testing::TestDatabase;
+use serde_json::{Value, json};
+
+/// Signing key of every test app, so tests can forge tokens with it.
+pub const TEST_SECRET: &str = "test-secret-key-that-is-long-enough-0123456789";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `detail` as a string, for handled errors.
+    pub fn detail(&self) -> &str {
+        self.body["detail"].as_str().unwrap_or_default()
+    }
+}
+
+type Call = Box<dyn Fn(Request) -> LocalBoxFuture<'static, Response>>;
+
+pub struct TestApp {
+    pub state: AppState,
+    pub outbox: Arc<Mutex<Vec<SentMail>>>,
+    call: Call,
+    // Held for its Drop, which drops the database (declared last: dropped after the pool).
+    _db: TestDatabase,
+}
+
+/// A signed-in user.
+pub struct Session {
+    pub user_id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        TestApp::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDatabase::create().await.unwrap();
+        let url = db.url().to_owned();
+        let mut config = Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(url.clone()),
+            "SAFAPAC_SECRET_KEY" => Some(TEST_SECRET.into()),
+            _ => None,
+        })
+        .unwrap();
+        config.database.max_size = 5;
+        adjust(&mut config);
+        let pool = safapac_db::build_pool(&config.database).unwrap();
+        let (mailer, outbox) = Mailer::in_memory(&config);
+        let state = AppState::new(config, pool, mailer);
+        let service = Rc::new(test::init_service(build_app(state.clone())).await);
+        let call: Call = Box::new(move |request| {
+            let service = service.clone();
+            Box::pin(async move {
+                let response = test::call_service(&*service, request).await;
+                let status = response.status();
+                let headers = response.headers().clone();
+                let bytes = test::read_body(response).await;
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                Response {
+                    status,
+                    headers,
+                    body,
+                    text,
+                }
+            })
+        });
+        TestApp {
+            state,
+            outbox,
+            call,
+            _db: db,
+        }
+    }
+
+    pub async fn request(&self, request: TestRequest) -> Response {
+        (self.call)(request.to_request()).await
+    }
+
+    pub async fn request_raw(&self, request: Request) -> Response {
+        (self.call)(request).await
+    }
+
+    /// A JSON request with an optional bearer token.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = TestRequest::default().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        }
+        if let Some(body) = body {
+            request = request.set_json(body);
+        }
+        self.request(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn register(&self, name: &str, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            json!({"name": name, "email": email, "password": password, "occupation": "researcher"}),
+        )
+        .await
+    }
+
+    /// The token from the last verification link mailed to `email`.
+    pub fn verification_token(&self, email: &str) -> Option<String> {
+        let outbox = self.outbox.lock().unwrap();
+        outbox
+            .iter()
+            .rev()
+            .filter(|mail| mail.to == email)
+            .find_map(|mail| {
+                let start = mail.text.find("token=")? + "token=".len();
+                let token: String = mail.text[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect();
+                Some(token)
+            })
+    }
+
+    pub fn mails_to(&self, email: &str) -> Vec<SentMail> {
+        let outbox = self.outbox.lock().unwrap();
+        outbox.iter().filter(|m| m.to == email).cloned().collect()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers, verifies and logs in a new user.
+    pub async fn sign_up(&self, email: &str) -> Session {
+        let registered = self.register("Test User", email, PASSWORD).await;
+        assert_eq!(
+            registered.status,
+            StatusCode::CREATED,
+            "{}",
+            registered.text
+        );
+        let token = self.verification_token(email).unwrap();
+        let verified = self
+            .post("/api/v1/auth/verify-email", None, json!({"token": token}))
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
+        let login = self.login(email, PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+        Session {
+            user_id: login.body["user"]["id"].as_str().unwrap().to_owned(),
+            access: login.body["accessToken"].as_str().unwrap().to_owned(),
+            refresh: login.body["refreshToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Creates a project and returns its id.
+    pub async fn create_project(&self, token: &str, name: &str) -> String {
+        let created = self
+            .post(
+                "/api/v1/projects",
+                Some(token),
+                json!({"project_name": name}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        created.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The scenarios of a project, by order.
+    pub async fn scenarios(&self, token: &str, project_id: &str) -> Vec<Value> {
+        let listed = self
+            .get(&format!("/api/v1/projects/{project_id}/scenarios"), token)
+            .await;
+        assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+        listed.body.as_array().unwrap().clone()
+    }
+}
+
+/// Asserts a 422 whose `detail` list names `field` in a `loc`.
+pub fn assert_validation_error(response: &Response, field: &str) {
+    assert_eq!(
+        response.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        response.text
+    );
+    let errors = response.body["detail"]
+        .as_array()
+        .expect("detail is a list");
+    assert!(
+        errors.iter().any(|e| {
+            e["loc"]
+                .as_array()
+                .is_some_and(|loc| loc.iter().any(|p| p == field))
+                && e["msg"].is_string()
+                && e["type"].is_string()
+        }),
+        "no error at {field}: {}",
+        response.text
+    );
+}

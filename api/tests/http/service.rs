@@ -1,0 +1,167 @@
+//! Service-level behaviour: banner, health, unknown routes, CORS, headers, OpenAPI, pool
+//! exhaustion.
+
+use std::time::Duration;
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::TestRequest;
+use serde_json::Value;
+
+use crate::common::TestApp;
+
+#[actix_web::test]
+async fn banner_health_and_unknown_routes() {
+    let app = TestApp::new().await;
+    let banner = app.send(Method::GET, "/", None, None).await;
+    assert_eq!(banner.status, StatusCode::OK);
+    assert_eq!(banner.body["message"], "SAFAPAC API Server");
+    assert_eq!(banner.body["status"], "running");
+    assert!(banner.body["version"].is_string());
+
+    let health = app.send(Method::GET, "/health", None, None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.body["status"], "healthy");
+    let timestamp = health.body["timestamp"].as_f64().unwrap();
+    assert!((timestamp - chrono::Utc::now().timestamp() as f64).abs() < 60.0);
+
+    let unknown = app.send(Method::GET, "/api/v1/nothing", None, None).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.detail(), "Not Found");
+    let wrong_method = app
+        .send(Method::DELETE, "/api/v1/auth/login", None, None)
+        .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.detail(), "Method Not Allowed");
+
+    assert_eq!(banner.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(banner.header("referrer-policy"), Some("no-referrer"));
+    assert!(
+        banner
+            .header("x-request-id")
+            .is_some_and(|id| id.len() == 36)
+    );
+}
+
+#[actix_web::test]
+async fn cors_allows_only_the_dashboard_origins() {
+    let app = TestApp::new().await;
+    for origin in ["http://localhost:3000", "http://127.0.0.1:3000"] {
+        let preflight = app
+            .request(
+                TestRequest::default()
+                    .method(Method::OPTIONS)
+                    .uri("/api/v1/projects")
+                    .insert_header(("Origin", origin))
+                    .insert_header(("Access-Control-Request-Method", "POST"))
+                    .insert_header((
+                        "Access-Control-Request-Headers",
+                        "authorization,content-type",
+                    )),
+            )
+            .await;
+        assert!(
+            preflight.status.is_success(),
+            "{origin}: {}",
+            preflight.status
+        );
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            Some(origin)
+        );
+        let headers = preflight
+            .header("access-control-allow-headers")
+            .unwrap()
+            .to_lowercase();
+        assert!(headers.contains("authorization") && headers.contains("content-type"));
+        assert_eq!(preflight.header("access-control-allow-credentials"), None);
+        assert_eq!(preflight.header("access-control-max-age"), Some("600"));
+    }
+
+    // Error responses carry the CORS headers too, or the dashboard cannot read them.
+    let unauthorized = app
+        .request(
+            TestRequest::get()
+                .uri("/api/v1/projects")
+                .insert_header(("Origin", "http://localhost:3000")),
+        )
+        .await;
+    assert_eq!(unauthorized.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        unauthorized.header("access-control-allow-origin"),
+        Some("http://localhost:3000")
+    );
+
+    let foreign = app
+        .request(
+            TestRequest::default()
+                .method(Method::OPTIONS)
+                .uri("/api/v1/projects")
+                .insert_header(("Origin", "https://evil.example"))
+                .insert_header(("Access-Control-Request-Method", "GET")),
+        )
+        .await;
+    assert_ne!(
+        foreign.header("access-control-allow-origin"),
+        Some("https://evil.example")
+    );
+    assert_ne!(foreign.header("access-control-allow-origin"), Some("*"));
+}
+
+const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/openapi.json");
+
+/// The generated OpenAPI document is committed; any API change shows up in review. Run with
+/// `UPDATE_SNAPSHOTS=1` to accept a change.
+#[actix_web::test]
+async fn openapi_document_matches_the_snapshot() {
+    let document = serde_json::to_value(safapac_api::openapi::document()).unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    let rendered = serde_json::to_string_pretty(&document).unwrap() + "\n";
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::write(SNAPSHOT, &rendered).unwrap();
+    }
+    let committed = std::fs::read_to_string(SNAPSHOT)
+        .expect("snapshot missing: run the tests once with UPDATE_SNAPSHOTS=1");
+    let committed: Value = serde_json::from_str(&committed).unwrap();
+    assert!(
+        committed == document,
+        "the OpenAPI document changed; review it and rerun with UPDATE_SNAPSHOTS=1"
+    );
+
+    let app = TestApp::new().await;
+    let served = app.send(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(served.body, document);
+    let paths = document["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/projects/{project_id}/scenarios/{scenario_id}/draft",
+        "/api/v1/scenarios/{scenario_id}/draft",
+        "/api/v1/units",
+    ] {
+        assert!(paths.contains_key(path), "{path}");
+    }
+    let docs = app.send(Method::GET, "/docs", None, None).await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(docs.text.contains("/openapi.json"));
+
+    let hidden = TestApp::with_config(|c| c.api_docs = false).await;
+    let response = hidden.send(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn an_exhausted_pool_answers_503_with_retry_after() {
+    let app = TestApp::with_config(|c| {
+        c.database.max_size = 1;
+        c.database.wait_timeout = Duration::from_millis(200);
+    })
+    .await;
+    let session = app.sign_up("a@example.org").await;
+    let held = app.state.pool.get().await.unwrap();
+    let response = app.get("/api/v1/projects", &session.access).await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.header("retry-after").is_some());
+    assert!(response.body["detail"].is_string());
+    drop(held);
+    let response = app.get("/api/v1/projects", &session.access).await;
+    assert_eq!(response.status, StatusCode::OK);
+}

@@ -1,0 +1,153 @@
+//! Projects, always scoped to their owner: a project of another user is indistinguishable
+//! from a missing one.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::models::{Project, ProjectWithCount};
+use crate::schema::{projects, scenarios};
+use crate::{DbError, scenarios as scenario_queries};
+
+/// Creates a project together with its first scenario (`Scenario 1`, order 1), in one
+/// transaction: the dashboard lists the scenarios right after the create answers.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    name: &str,
+) -> Result<ProjectWithCount, DbError> {
+    let name = name.to_owned();
+    conn.transaction::<_, DbError, _>(async move |conn| {
+        let now = Utc::now();
+        let project: Project = diesel::insert_into(projects::table)
+            .values((
+                projects::id.eq(Uuid::new_v4()),
+                projects::user_id.eq(user_id),
+                projects::project_name.eq(&name),
+                projects::created_at.eq(now),
+                projects::updated_at.eq(now),
+            ))
+            .returning(Project::as_returning())
+            .get_result(conn)
+            .await?;
+        scenario_queries::insert_placeholder(conn, project.id, "Scenario 1", 1).await?;
+        Ok(ProjectWithCount {
+            project,
+            scenario_count: 1,
+        })
+    })
+    .await
+}
+
+/// The caller's projects, most recently changed first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<Vec<ProjectWithCount>, DbError> {
+    let rows: Vec<Project> = projects::table
+        .filter(projects::user_id.eq(user_id))
+        .order((projects::updated_at.desc(), projects::id))
+        .select(Project::as_select())
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+    let counts: HashMap<Uuid, i64> = scenarios::table
+        .filter(scenarios::project_id.eq_any(&ids))
+        .group_by(scenarios::project_id)
+        .select((scenarios::project_id, diesel::dsl::count_star()))
+        .load::<(Uuid, i64)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|project| ProjectWithCount {
+            scenario_count: counts.get(&project.id).copied().unwrap_or(0),
+            project,
+        })
+        .collect())
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    project_id: Uuid,
+) -> Result<Option<Project>, DbError> {
+    Ok(projects::table
+        .filter(projects::id.eq(project_id))
+        .filter(projects::user_id.eq(user_id))
+        .select(Project::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn rename(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    project_id: Uuid,
+    name: &str,
+) -> Result<Option<ProjectWithCount>, DbError> {
+    let project: Option<Project> = diesel::update(
+        projects::table
+            .filter(projects::id.eq(project_id))
+            .filter(projects::user_id.eq(user_id)),
+    )
+    .set((
+        projects::project_name.eq(name),
+        projects::updated_at.eq(Utc::now()),
+    ))
+    .returning(Project::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
+    match project {
+        Some(project) => {
+            let scenario_count = scenario_count(conn, project.id).await?;
+            Ok(Some(ProjectWithCount {
+                project,
+                scenario_count,
+            }))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Deletes the project; its scenarios and calculation jobs go with it (ON DELETE CASCADE).
+pub async fn delete(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    project_id: Uuid,
+) -> Result<bool, DbError> {
+    let deleted = diesel::delete(
+        projects::table
+            .filter(projects::id.eq(project_id))
+            .filter(projects::user_id.eq(user_id)),
+    )
+    .execute(conn)
+    .await?;
+    Ok(deleted > 0)
+}
+
+pub async fn scenario_count(
+    conn: &mut AsyncPgConnection,
+    project_id: Uuid,
+) -> Result<i64, DbError> {
+    Ok(scenarios::table
+        .filter(scenarios::project_id.eq(project_id))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
+/// Records that something inside the project changed (the project list sorts by it).
+pub(crate) async fn touch(conn: &mut AsyncPgConnection, project_id: Uuid) -> Result<(), DbError> {
+    diesel::update(projects::table.find(project_id))
+        .set(projects::updated_at.eq(Utc::now()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

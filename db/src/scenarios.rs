@@ -1,0 +1,359 @@
+//! Scenarios, reached only through a project the caller owns. `parent`, when given, must be
+//! the scenario's project (nested routes): a mismatch reads as "not found".
+
+use chrono::Utc;
+use diesel::dsl::min;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::models::*;
+use crate::schema::{countries, feedstocks, process_technologies, projects, scenarios};
+use crate::{DbError, projects as project_queries};
+
+/// Highest scenario order; together with the unique (project, order) pair and the CHECK in
+/// the schema it caps a project at three scenarios.
+pub const MAX_SCENARIOS: i32 = 3;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewScenario {
+    /// Absent or empty: `Scenario <n+1>`.
+    pub name: Option<String>,
+    /// Absent: the lowest free order. Must be 1..=3 when given.
+    pub order: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ScenarioChanges {
+    pub name: Option<String>,
+    pub order: Option<i32>,
+}
+
+/// A draft save: top-level input keys (snake_case) to replace, and master references.
+#[derive(Debug, Clone, Default)]
+pub struct DraftChanges {
+    pub process_id: Option<i32>,
+    pub feedstock_id: Option<i32>,
+    pub country_id: Option<i32>,
+    pub inputs: Map<String, Value>,
+}
+
+/// Which scenario(s) to load.
+enum Selection {
+    One { id: Uuid, parent: Option<Uuid> },
+    OfProject(Uuid),
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    project_id: Uuid,
+) -> Result<Option<Vec<ScenarioWithRefs>>, DbError> {
+    if project_queries::find(conn, user_id, project_id)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    load(conn, user_id, Selection::OfProject(project_id))
+        .await
+        .map(Some)
+}
+
+pub async fn get(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+) -> Result<Option<ScenarioWithRefs>, DbError> {
+    let found = load(
+        conn,
+        user_id,
+        Selection::One {
+            id: scenario_id,
+            parent,
+        },
+    )
+    .await?;
+    Ok(found.into_iter().next())
+}
+
+async fn load(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    selection: Selection,
+) -> Result<Vec<ScenarioWithRefs>, DbError> {
+    let mut query = scenarios::table
+        .inner_join(projects::table)
+        .inner_join(process_technologies::table)
+        .inner_join(feedstocks::table)
+        .inner_join(countries::table)
+        .filter(projects::user_id.eq(user_id))
+        .select((
+            Scenario::as_select(),
+            ProcessTechnology::as_select(),
+            Feedstock::as_select(),
+            Country::as_select(),
+        ))
+        .order(scenarios::scenario_order)
+        .into_boxed();
+    match selection {
+        Selection::One { id, parent } => {
+            query = query.filter(scenarios::id.eq(id));
+            if let Some(parent) = parent {
+                query = query.filter(scenarios::project_id.eq(parent));
+            }
+        }
+        Selection::OfProject(project_id) => {
+            query = query.filter(scenarios::project_id.eq(project_id));
+        }
+    }
+    let rows: Vec<(Scenario, ProcessTechnology, Feedstock, Country)> = query.load(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(scenario, process, feedstock, country)| ScenarioWithRefs {
+            scenario,
+            process,
+            feedstock,
+            country,
+        })
+        .collect())
+}
+
+/// Adds a scenario to an owned project. The project row is locked while the free orders are
+/// counted, so concurrent creates queue up instead of racing for the same order.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    project_id: Uuid,
+    new: NewScenario,
+) -> Result<Option<ScenarioWithRefs>, DbError> {
+    let created = conn
+        .transaction::<_, DbError, _>(async move |conn| {
+            let project: Option<Uuid> = projects::table
+                .filter(projects::id.eq(project_id))
+                .filter(projects::user_id.eq(user_id))
+                .select(projects::id)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            if project.is_none() {
+                return Ok(None);
+            }
+            let taken: Vec<i32> = scenarios::table
+                .filter(scenarios::project_id.eq(project_id))
+                .select(scenarios::scenario_order)
+                .load(conn)
+                .await?;
+            if taken.len() >= MAX_SCENARIOS as usize {
+                return Err(DbError::ScenarioLimitReached);
+            }
+            let order = match new.order {
+                Some(order) if taken.contains(&order) => return Err(DbError::ScenarioOrderTaken),
+                Some(order) => order,
+                None => (1..=MAX_SCENARIOS)
+                    .find(|o| !taken.contains(o))
+                    .ok_or(DbError::ScenarioLimitReached)?,
+            };
+            let name = new
+                .name
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| format!("Scenario {}", taken.len() + 1));
+            let id = insert_placeholder(conn, project_id, &name, order).await?;
+            project_queries::touch(conn, project_id).await?;
+            Ok(Some(id))
+        })
+        .await?;
+    match created {
+        Some(id) => get(conn, user_id, id, None).await,
+        None => Ok(None),
+    }
+}
+
+/// Inserts a draft scenario with empty inputs and the first row of each master table as
+/// placeholder references. Returns its id.
+pub(crate) async fn insert_placeholder(
+    conn: &mut AsyncPgConnection,
+    project_id: Uuid,
+    name: &str,
+    order: i32,
+) -> Result<Uuid, DbError> {
+    let process: Option<i32> = process_technologies::table
+        .select(min(process_technologies::id))
+        .get_result(conn)
+        .await?;
+    let feedstock: Option<i32> = feedstocks::table
+        .select(min(feedstocks::id))
+        .get_result(conn)
+        .await?;
+    let country: Option<i32> = countries::table
+        .select(min(countries::id))
+        .get_result(conn)
+        .await?;
+    let (Some(process), Some(feedstock), Some(country)) = (process, feedstock, country) else {
+        return Err(DbError::MasterDataMissing);
+    };
+    let now = Utc::now();
+    let id = Uuid::new_v4();
+    diesel::insert_into(scenarios::table)
+        .values((
+            scenarios::id.eq(id),
+            scenarios::project_id.eq(project_id),
+            scenarios::scenario_name.eq(name),
+            scenarios::scenario_order.eq(order),
+            scenarios::process_id.eq(process),
+            scenarios::feedstock_id.eq(feedstock),
+            scenarios::country_id.eq(country),
+            scenarios::user_inputs.eq(Value::Object(Map::new())),
+            scenarios::created_at.eq(now),
+            scenarios::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// The id and project of an owned scenario, locking its project row so order changes and
+/// creates in the same project are serialised.
+async fn lock_owned(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+) -> Result<Option<Scenario>, DbError> {
+    let mut query = scenarios::table
+        .filter(scenarios::id.eq(scenario_id))
+        .filter(
+            scenarios::project_id.eq_any(
+                projects::table
+                    .filter(projects::user_id.eq(user_id))
+                    .select(projects::id),
+            ),
+        )
+        .select(Scenario::as_select())
+        .into_boxed();
+    if let Some(parent) = parent {
+        query = query.filter(scenarios::project_id.eq(parent));
+    }
+    let Some(scenario) = query.first(conn).await.optional()? else {
+        return Ok(None);
+    };
+    diesel::sql_query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE")
+        .bind::<diesel::sql_types::Uuid, _>(scenario.project_id)
+        .execute(conn)
+        .await?;
+    // Re-read under the lock: a concurrent change may have landed meanwhile.
+    Ok(scenarios::table
+        .find(scenario.id)
+        .select(Scenario::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Renames and/or reorders a scenario. Inputs and results are not writable here.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+    changes: ScenarioChanges,
+) -> Result<Option<ScenarioWithRefs>, DbError> {
+    let updated = conn
+        .transaction::<_, DbError, _>(async move |conn| {
+            let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
+                return Ok(false);
+            };
+            if let Some(order) = changes.order.filter(|o| *o != scenario.scenario_order) {
+                let clash: i64 = scenarios::table
+                    .filter(scenarios::project_id.eq(scenario.project_id))
+                    .filter(scenarios::scenario_order.eq(order))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if clash > 0 {
+                    return Err(DbError::ScenarioOrderTaken);
+                }
+            }
+            diesel::update(scenarios::table.find(scenario.id))
+                .set((
+                    scenarios::scenario_name.eq(changes.name.unwrap_or(scenario.scenario_name)),
+                    scenarios::scenario_order.eq(changes.order.unwrap_or(scenario.scenario_order)),
+                    scenarios::updated_at.eq(Utc::now()),
+                ))
+                .execute(conn)
+                .await?;
+            project_queries::touch(conn, scenario.project_id).await?;
+            Ok(true)
+        })
+        .await?;
+    if updated {
+        get(conn, user_id, scenario_id, None).await
+    } else {
+        Ok(None)
+    }
+}
+
+pub async fn delete(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+) -> Result<bool, DbError> {
+    conn.transaction::<_, DbError, _>(async move |conn| {
+        let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
+            return Ok(false);
+        };
+        diesel::delete(scenarios::table.find(scenario.id))
+            .execute(conn)
+            .await?;
+        project_queries::touch(conn, scenario.project_id).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Saves a draft: each supplied top-level input replaces the stored one wholesale, absent
+/// ones are kept, nothing is deleted. The merged document is written back (the original
+/// merged into a copy it then discarded), the revision is bumped and the status returns to
+/// `draft`. Refused while a calculation runs: its result would silently overwrite the draft.
+pub async fn save_draft(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+    changes: DraftChanges,
+) -> Result<Option<Scenario>, DbError> {
+    conn.transaction::<_, DbError, _>(async move |conn| {
+        let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
+            return Ok(None);
+        };
+        if scenario.status == "calculating" {
+            return Err(DbError::CalculationInProgress);
+        }
+        let mut merged = match scenario.user_inputs {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        merged.extend(changes.inputs);
+        let updated: Scenario = diesel::update(scenarios::table.find(scenario.id))
+            .set((
+                scenarios::user_inputs.eq(Value::Object(merged)),
+                scenarios::status.eq("draft"),
+                scenarios::revision.eq(scenarios::revision + 1),
+                scenarios::process_id.eq(changes.process_id.unwrap_or(scenario.process_id)),
+                scenarios::feedstock_id.eq(changes.feedstock_id.unwrap_or(scenario.feedstock_id)),
+                scenarios::country_id.eq(changes.country_id.unwrap_or(scenario.country_id)),
+                scenarios::updated_at.eq(Utc::now()),
+            ))
+            .returning(Scenario::as_returning())
+            .get_result(conn)
+            .await?;
+        project_queries::touch(conn, scenario.project_id).await?;
+        Ok(Some(updated))
+    })
+    .await
+}

@@ -1,0 +1,147 @@
+//! Migrations, seed and the constraints the schema itself must enforce, on a real database.
+#![allow(clippy::unwrap_used)] // test helpers: a failed unwrap is a failed test
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use safapac_core::master::MasterData;
+use safapac_db::migrate::run_migrations;
+use safapac_db::schema::*;
+use safapac_db::testing::TestDatabase;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+async fn count(conn: &mut AsyncPgConnection, table: &str) -> i64 {
+    let row: Count = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+        .get_result(conn)
+        .await
+        .unwrap();
+    row.n
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_matches_the_core_master_data_and_rerunning_is_a_no_op() {
+    let db = TestDatabase::create().await.unwrap();
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    let data = MasterData::builtin();
+
+    let processes: Vec<(i32, String)> = process_technologies::table
+        .order(process_technologies::id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let expected: Vec<(i32, String)> = data
+        .process_technologies
+        .iter()
+        .map(|p| (p.id, p.name.clone()))
+        .collect();
+    assert_eq!(processes, expected);
+    let unit_names: Vec<(i32, String)> = units_of_measure::table
+        .select((units_of_measure::id, units_of_measure::name))
+        .order(units_of_measure::id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(unit_names.len(), data.units_of_measure.len());
+    assert_eq!(unit_names[2], (3, "kta".to_owned()));
+    assert_eq!(
+        count(&mut conn, "feedstocks").await,
+        data.feedstocks.len() as i64
+    );
+    assert_eq!(
+        count(&mut conn, "default_parameter_sets").await,
+        data.default_parameter_sets.len() as i64
+    );
+
+    let report = run_migrations(db.url()).await.unwrap();
+    assert!(report.applied.is_empty(), "schema was current: {report:?}");
+    assert_eq!(count(&mut conn, "process_technologies").await, 10);
+
+    // Sequences were moved past the seeded ids.
+    let id: i32 = diesel::insert_into(countries::table)
+        .values(countries::name.eq("Brazil"))
+        .returning(countries::id)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(id, data.countries.len() as i32 + 1);
+}
+
+async fn insert_user_and_project(conn: &mut AsyncPgConnection) -> uuid::Uuid {
+    diesel::sql_query(
+        "INSERT INTO users (id, name, email, password_hash) \
+         VALUES ('00000000-0000-0000-0000-000000000001', 'A', 'a@example.org', 'x');
+         ",
+    )
+    .execute(conn)
+    .await
+    .unwrap();
+    let project = uuid::Uuid::new_v4();
+    diesel::sql_query(
+        "INSERT INTO projects (id, user_id, project_name) \
+         VALUES ($1::uuid, '00000000-0000-0000-0000-000000000001', 'P')",
+    )
+    .bind::<Text, _>(project.to_string())
+    .execute(conn)
+    .await
+    .unwrap();
+    project
+}
+
+async fn insert_scenario(
+    conn: &mut AsyncPgConnection,
+    project: uuid::Uuid,
+    order: i32,
+) -> QueryResult<usize> {
+    diesel::sql_query(format!(
+        "INSERT INTO scenarios (id, project_id, scenario_name, scenario_order, process_id, \
+         feedstock_id, country_id) VALUES (gen_random_uuid(), '{project}', 'S', {order}, 1, 1, 1)"
+    ))
+    .execute(conn)
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_caps_a_project_at_three_scenarios_and_cascades_deletes() {
+    let db = TestDatabase::create().await.unwrap();
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    let project = insert_user_and_project(&mut conn).await;
+    for order in 1..=3 {
+        insert_scenario(&mut conn, project, order).await.unwrap();
+    }
+    assert!(
+        insert_scenario(&mut conn, project, 4).await.is_err(),
+        "order 4 is out of range"
+    );
+    assert!(
+        insert_scenario(&mut conn, project, 2).await.is_err(),
+        "order 2 is taken"
+    );
+    diesel::sql_query(format!(
+        "INSERT INTO calculation_jobs (id, scenario_id, revision) \
+         SELECT gen_random_uuid(), id, 0 FROM scenarios WHERE project_id = '{project}'"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    // Case variants of an email collide.
+    let duplicate = diesel::sql_query(
+        "INSERT INTO users (id, name, email, password_hash) \
+         VALUES (gen_random_uuid(), 'B', 'A@Example.org', 'x')",
+    )
+    .execute(&mut conn)
+    .await;
+    assert!(duplicate.is_err());
+
+    diesel::delete(projects::table.find(project))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(count(&mut conn, "scenarios").await, 0);
+    assert_eq!(count(&mut conn, "calculation_jobs").await, 0);
+}

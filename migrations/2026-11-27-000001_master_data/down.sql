@@ -1,0 +1,13 @@
+DROP TABLE default_parameter_sets;
+DROP TABLE utility_country_price_defaults;
+DROP TABLE product_reference_breakdowns;
+DROP TABLE process_utility_consumption_refs;
+DROP TABLE process_feedstock_refs;
+DROP TABLE utilities;
+DROP TABLE feedstocks;
+DROP TABLE products;
+DROP TABLE countries;
+DROP TABLE process_technologies;
+DROP TABLE unit_conversions;
+DROP TABLE units_of_measure;
+DROP TABLE unit_groups;

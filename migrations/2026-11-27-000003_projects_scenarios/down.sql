@@ -1,0 +1,3 @@
+DROP TABLE calculation_jobs;
+DROP TABLE scenarios;
+DROP TABLE projects;
