@@ -5,6 +5,8 @@
 //! percent / 100` (not rule R1); only the reported values are the engine's after-tax figures.
 
 use super::model::Pool;
+use std::sync::OnceLock;
+
 use super::model::{Fields, Step, Text, Traceable, comma, fixed, int, quantity, repr};
 use super::parts::{Ctx, component, fields, step, with_details};
 use crate::t;
@@ -47,6 +49,29 @@ impl Flows {
 /// `(1 + r)^t` as Python's `float ** int`.
 fn growth(rate: f64, year: i64) -> f64 {
     (1.0 + rate).powf(year as f64)
+}
+
+/// The fixed discount rates at which the IRR breakdown shows the NPV.
+const IRR_TEST_RATES: [f64; 3] = [0.05, 0.10, 0.15];
+
+/// `growth(IRR_TEST_RATES[i], t)` for t = 0..=25: the same for every result, so computed once
+/// (by the same `pow`, hence the same bits) instead of 75 times per result.
+fn test_rate_growth() -> &'static [[f64; IRR_MAX_YEARS as usize + 1]; 3] {
+    static TABLE: OnceLock<[[f64; IRR_MAX_YEARS as usize + 1]; 3]> = OnceLock::new();
+    TABLE.get_or_init(|| IRR_TEST_RATES.map(|rate| std::array::from_fn(|t| growth(rate, t as i64))))
+}
+
+/// NPV of `year0` then `annual` for years 1..=last_year at `rate`, summed in year order.
+fn npv_at(rate: f64, year0: f64, annual: f64, last_year: i64, table: Option<&[f64]>) -> f64 {
+    let factor = |year: i64| match table.and_then(|t| t.get(usize::try_from(year).ok()?)) {
+        Some(&g) => g,
+        None => growth(rate, year),
+    };
+    let mut npv = year0 / factor(0);
+    for year in 1..=last_year {
+        npv += annual / factor(year);
+    }
+    npv
 }
 
 pub(super) fn npv(cx: &Ctx, pool: &mut Pool) -> Traceable {
@@ -175,15 +200,20 @@ pub(super) fn irr(cx: &Ctx, pool: &mut Pool) -> Traceable {
     let irr = cx.fig.financial.irr;
     let irr_percent = if irr < 1.0 { irr * 100.0 } else { irr };
     let last_year = flows.lifetime.min(IRR_MAX_YEARS);
-    let test_rates = [0.05, 0.10, 0.15, irr_percent / 100.0];
+    let [r5, r10, r15] = IRR_TEST_RATES;
+    let test_rates = [r5, r10, r15, irr_percent / 100.0];
+    let table = test_rate_growth();
 
     let mut components = Vec::with_capacity(test_rates.len());
     let mut steps = Vec::with_capacity(test_rates.len() + 1);
     for (i, rate) in test_rates.into_iter().enumerate() {
-        let mut npv = flows.year0 / growth(rate, 0);
-        for year in 1..=last_year {
-            npv += flows.annual / growth(rate, year);
-        }
+        let npv = npv_at(
+            rate,
+            flows.year0,
+            flows.annual,
+            last_year,
+            table.get(i).map(|t| &t[..]),
+        );
         let percent = rate * 100.0;
         let is_irr = (percent - irr_percent).abs() < 0.01;
         components.push(component(
