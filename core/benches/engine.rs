@@ -20,7 +20,8 @@ fn bench(c: &mut Criterion) {
     let doc: serde_json::Value = serde_json::from_str(&json).expect("request parses");
     let request = parse_request(&doc, master).expect("request is valid");
     let reference = ReferenceRecord::lookup(master, 1, 1, 1).expect("reference exists");
-    let result_len = serde_json::to_vec(&calculate_str(&json, master).expect("valid")).map_or(0, |v| v.len());
+    let result_len =
+        serde_json::to_vec(&calculate_str(&json, master).expect("valid")).map_or(0, |v| v.len());
     eprintln!("request {} bytes, result {} bytes", json.len(), result_len);
 
     c.bench_function("compute", |b| {
