@@ -320,3 +320,104 @@ fn timing() {
         if build_only { 0 } else { median(render) }
     );
 }
+
+mod no_panics {
+    use proptest::prelude::*;
+
+    use super::{CASES, Value};
+    use crate::engine::{Figures, compute};
+    use crate::master::MasterData;
+    use crate::reference::ReferenceRecord;
+    use crate::request::CalcRequest;
+
+    fn golden_request_and_figures() -> (CalcRequest, Figures) {
+        static FIRST: std::sync::OnceLock<(CalcRequest, Figures)> = std::sync::OnceLock::new();
+        FIRST
+            .get_or_init(|| {
+                let cases: Vec<Value> = serde_json::from_str(CASES).unwrap();
+                let master = MasterData::builtin();
+                let request = crate::parse_request(&cases[0]["inputs"], master).unwrap();
+                let reference = ReferenceRecord::lookup(master, 1, 1, 1).unwrap();
+                let figures = compute(&request, &reference);
+                (request, figures)
+            })
+            .clone()
+    }
+
+    /// Any float, the awkward ones included.
+    fn float() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(0.0),
+            Just(-0.0),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(1.0),
+            -1e3..1e3,
+            any::<f64>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Whatever the figures (the engine's validation keeps them finite, but the breakdowns
+        /// must not rely on it), building and serialising the traceables never panics.
+        #[test]
+        fn any_figures_build_and_serialise(
+            numbers in proptest::collection::vec(float(), 40),
+            lifetime in -3_i64..=120,
+            payback in -3_i64..=125,
+            products in 0_usize..=4,
+            feedstocks in 0_usize..=2,
+            names in proptest::collection::vec("[a-zA-Zß ]{0,12}", 2),
+            references in proptest::option::of(float()),
+        ) {
+            let (mut req, mut fig) = golden_request_and_figures();
+            let mut n = numbers.into_iter().cycle();
+            let mut next = || n.next().unwrap_or(0.0);
+            for x in [
+                &mut fig.tci, &mut fig.production, &mut fig.total_opex, &mut fig.total_revenue,
+                &mut fig.feedstock_cost, &mut fig.hydrogen_cost, &mut fig.electricity_cost,
+                &mut fig.indirect_opex, &mut fig.lcop, &mut fig.carbon_intensity,
+                &mut fig.ci_feedstock, &mut fig.ci_hydrogen, &mut fig.ci_electricity,
+                &mut fig.ci_process, &mut fig.ci_total_per_tonne, &mut fig.total_co2_emissions,
+                &mut fig.feedstock_consumption, &mut fig.hydrogen_consumption,
+                &mut fig.electricity_consumption, &mut fig.financial.npv, &mut fig.financial.irr,
+            ] {
+                *x = next();
+            }
+            fig.products.truncate(products);
+            for p in &mut fig.products {
+                p.amount = next();
+                p.revenue = next();
+                p.carbon_conversion_efficiency = next();
+                p.co2_emissions = next();
+            }
+            fig.financial.payback_period = payback;
+            fig.lifetime_years = lifetime;
+            let eco = &mut req.economic_parameters;
+            eco.project_lifetime_years = lifetime;
+            eco.discount_rate_percent = next();
+            eco.tci_ref_musd = references;
+            eco.reference_capacity_ktpa = references.map(|_| next());
+            eco.tci_scaling_exponent = next();
+            eco.working_capital_tci_ratio = next();
+            let first = req.feedstock_data[0].clone();
+            req.feedstock_data = vec![first; feedstocks];
+            for (u, name) in req.utility_data.iter_mut().zip(&names) {
+                u.name = name.clone();
+                u.price.base = next();
+                u.yield_percent = next();
+            }
+
+            let traceables = crate::trace::build(&req, &fig);
+            prop_assert_eq!(traceables.techno.len(), 21);
+            prop_assert_eq!(traceables.financial.len(), 3);
+            for (_, t) in traceables.techno.iter().chain(&traceables.financial) {
+                let json = serde_json::to_string(t);
+                prop_assert!(json.is_ok());
+            }
+        }
+    }
+}
