@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
-use serde::ser::{SerializeMap, SerializeSeq};
+use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
 use super::pyfmt;
@@ -289,17 +289,13 @@ impl Text {
             (Text::Owned(one), _) => s.serialize_str(one),
             (_, [Piece::Str(one)]) => s.serialize_str(one),
             (_, [Piece::Name(n)]) => s.serialize_str(arena.name(*n)),
-            _ => s.collect_str(&Rendered(self, arena)),
+            _ => {
+                // One string for the serializer (it escapes each fragment it is handed).
+                let mut buf = pyfmt::StackBuf::<256>::new();
+                self.write(&mut buf, arena).map_err(S::Error::custom)?;
+                s.serialize_str(buf.as_str())
+            }
         }
-    }
-}
-
-/// A text written with its arena at hand.
-struct Rendered<'a>(&'a Text, &'a Arena);
-
-impl fmt::Display for Rendered<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.write(f, self.1)
     }
 }
 

@@ -3,6 +3,60 @@
 
 use std::fmt::{self, Write};
 
+/// A text buffer on the stack that moves to the heap only past its capacity: formatting a
+/// number or a whole display string without allocating, to hand it on in one piece.
+pub struct StackBuf<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+    spilled: Option<String>,
+}
+
+impl<const N: usize> StackBuf<N> {
+    pub fn new() -> Self {
+        StackBuf {
+            bytes: [0; N],
+            len: 0,
+            spilled: None,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.spilled {
+            Some(s) => s,
+            // Only whole `&str`s are ever copied in, so the bytes are valid UTF-8.
+            None => std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default(),
+        }
+    }
+}
+
+impl<const N: usize> Default for StackBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Write for StackBuf<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if let Some(spilled) = &mut self.spilled {
+            spilled.push_str(s);
+            return Ok(());
+        }
+        match self.bytes.get_mut(self.len..self.len + s.len()) {
+            Some(room) => {
+                room.copy_from_slice(s.as_bytes());
+                self.len += s.len();
+            }
+            None => {
+                let mut spilled = String::with_capacity(2 * N);
+                spilled.push_str(self.as_str());
+                spilled.push_str(s);
+                self.spilled = Some(spilled);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Python `repr(float)` / `str(float)`: shortest round-trip digits, fixed notation for
 /// exponents in `-4..16` (always with a fractional part), scientific (`1e+16`, `1.5e-05`) outside.
 pub fn write_repr(out: &mut impl Write, x: f64) -> fmt::Result {
@@ -13,11 +67,16 @@ pub fn write_repr(out: &mut impl Write, x: f64) -> fmt::Result {
         return out.write_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
     }
     // `{:e}` yields the shortest round-trip digits as `d.ddde<exp>`.
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let mut sci = StackBuf::<40>::new();
+    write!(sci, "{x:e}")?;
+    let (mantissa, exp) = sci.as_str().split_once('e').unwrap_or((sci.as_str(), "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut digits_buf = StackBuf::<40>::new();
+    for c in mantissa.chars().filter(char::is_ascii_digit) {
+        digits_buf.write_char(c)?;
+    }
+    let digits = digits_buf.as_str();
     if negative {
         out.write_char('-')?;
     }
@@ -27,11 +86,11 @@ pub fn write_repr(out: &mut impl Write, x: f64) -> fmt::Result {
             for _ in 0..(-exp - 1) {
                 out.write_char('0')?;
             }
-            out.write_str(&digits)
+            out.write_str(digits)
         } else {
             let int_len = exp as usize + 1;
             if digits.len() <= int_len {
-                out.write_str(&digits)?;
+                out.write_str(digits)?;
                 for _ in digits.len()..int_len {
                     out.write_char('0')?;
                 }
@@ -58,13 +117,30 @@ pub fn write_fixed(out: &mut impl Write, x: f64, prec: usize, thousands: bool) -
     if let Some(special) = non_finite(x) {
         return out.write_str(special);
     }
-    let plain = format!("{x:.prec$}");
+    let mut buf = StackBuf::<64>::new();
+    // Whole numbers (most amounts here) are exact: print them as integers, which is much
+    // faster than the general exact float formatting and gives the same text.
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+        if x.is_sign_negative() {
+            buf.write_char('-')?;
+        }
+        write!(buf, "{}", x.abs() as u64)?;
+        if prec > 0 {
+            buf.write_char('.')?;
+            for _ in 0..prec {
+                buf.write_char('0')?;
+            }
+        }
+    } else {
+        write!(buf, "{x:.prec$}")?;
+    }
+    let plain = buf.as_str();
     if !thousands {
-        return out.write_str(&plain);
+        return out.write_str(plain);
     }
     let (sign, body) = match plain.strip_prefix('-') {
         Some(rest) => ("-", rest),
-        None => ("", plain.as_str()),
+        None => ("", plain),
     };
     let (int_part, frac) = match body.split_once('.') {
         Some((i, f)) => (i, Some(f)),
@@ -87,7 +163,9 @@ pub fn write_int(out: &mut impl Write, n: i64, thousands: bool) -> fmt::Result {
     if n < 0 {
         out.write_char('-')?;
     }
-    write_grouped(out, &n.unsigned_abs().to_string())
+    let mut digits = StackBuf::<24>::new();
+    write!(digits, "{}", n.unsigned_abs())?;
+    write_grouped(out, digits.as_str())
 }
 
 fn write_grouped(out: &mut impl Write, digits: &str) -> fmt::Result {
@@ -155,6 +233,26 @@ mod tests {
         assert_eq!(fixed(12.0, 0, true), "12");
         assert_eq!(fixed(-0.4, 0, true), "-0");
         assert_eq!(fixed(f64::INFINITY, 2, true), "inf");
+        assert_eq!(fixed(-0.0, 2, false), "-0.00");
+        assert_eq!(fixed(-0.0, 0, true), "-0");
+        assert_eq!(fixed(-562650000.0, 2, true), "-562,650,000.00");
+        assert_eq!(
+            fixed(9007199254740992.0, 1, true),
+            "9,007,199,254,740,992.0"
+        );
+        assert_eq!(fixed(1e22, 0, false), "10000000000000000000000");
+        assert_eq!(fixed(2.5, 0, false), "2");
+    }
+
+    #[test]
+    fn stack_buffer_spills_to_the_heap_past_its_capacity() {
+        let mut b = StackBuf::<4>::new();
+        b.write_str("ab").unwrap();
+        b.write_str("×").unwrap();
+        assert_eq!(b.as_str(), "ab×");
+        b.write_str("cd").unwrap();
+        assert_eq!(b.as_str(), "ab×cd");
+        assert_eq!(fixed(1e300, 2, true).len(), 301 + 100 + 3);
     }
 
     #[test]
