@@ -187,23 +187,30 @@ pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> acti
     ApiError::Validation(vec![FieldError::new(loc, msg, "uuid_parsing")]).into()
 }
 
-/// Query strings that fail to parse: 422 naming the field when serde does.
+/// Query strings that fail to parse: 422 naming the field (all our query parameters are
+/// UUIDs, so a malformed one is the first value that is not).
 pub fn query_error(
     error: actix_web::error::QueryPayloadError,
-    _req: &HttpRequest,
+    req: &HttpRequest,
 ) -> actix_web::Error {
     let msg = error.to_string();
-    let mut loc = vec![Value::from("query")];
     let missing = msg
         .split('`')
         .nth(1)
         .filter(|_| msg.contains("missing field"))
         .map(str::to_owned);
-    let kind = if missing.is_some() {
-        "missing"
-    } else {
-        "value_error"
+    let (field, kind) = match missing {
+        Some(field) => (Some(field), "missing"),
+        None => (
+            req.query_string()
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(_, value)| uuid::Uuid::parse_str(value).is_err())
+                .map(|(name, _)| name.to_owned()),
+            "uuid_parsing",
+        ),
     };
-    loc.extend(missing.map(Value::from));
+    let mut loc = vec![Value::from("query")];
+    loc.extend(field.map(Value::from));
     ApiError::Validation(vec![FieldError::new(loc, msg, kind)]).into()
 }

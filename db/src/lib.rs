@@ -2,6 +2,7 @@
 //! deadpool connection pool, embedded migrations and the master-data seed.
 
 mod error;
+pub mod jobs;
 pub mod master;
 pub mod migrate;
 pub mod models;

@@ -217,7 +217,7 @@ pub(crate) async fn insert_placeholder(
 
 /// The id and project of an owned scenario, locking its project row so order changes and
 /// creates in the same project are serialised.
-async fn lock_owned(
+pub(crate) async fn lock_owned(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     scenario_id: Uuid,

@@ -215,6 +215,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
+        pushes -> Int4,
+        last_pushed_at -> Nullable<Timestamptz>,
+        synchronous -> Bool,
     }
 }
 

@@ -57,6 +57,23 @@ impl TestDatabase {
         })
     }
 
+    /// A fresh database without any schema, created the way development mode creates a
+    /// missing database.
+    pub async fn empty() -> Result<TestDatabase, DbError> {
+        let server = std::env::var("SAFAPAC_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned());
+        let admin_url = with_database(&server, "postgres").ok_or(DbError::InvalidUrl)?;
+        let name = format!("safapac_test_{}", Uuid::new_v4().simple());
+        let url = with_database(&server, &name).ok_or(DbError::InvalidUrl)?;
+        let database = TestDatabase {
+            name,
+            url,
+            admin_url,
+        };
+        crate::migrate::ensure_database_exists(&database.url).await?;
+        Ok(database)
+    }
+
     pub fn url(&self) -> &str {
         &self.url
     }

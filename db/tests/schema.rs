@@ -145,3 +145,32 @@ async fn the_database_caps_a_project_at_three_scenarios_and_cascades_deletes() {
     assert_eq!(count(&mut conn, "scenarios").await, 0);
     assert_eq!(count(&mut conn, "calculation_jobs").await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_migrate_runs_take_turns_under_the_advisory_lock() {
+    let db = TestDatabase::empty().await.unwrap();
+    assert!(
+        !safapac_db::migrate::ensure_database_exists(db.url())
+            .await
+            .unwrap(),
+        "the database exists now"
+    );
+    let (a, b, c) = tokio::join!(
+        run_migrations(db.url()),
+        run_migrations(db.url()),
+        run_migrations(db.url())
+    );
+    let mut applied: Vec<usize> = [a, b, c]
+        .into_iter()
+        .map(|report| report.unwrap().applied.len())
+        .collect();
+    applied.sort();
+    let total = diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(
+        &safapac_db::migrate::MIGRATIONS,
+    )
+    .unwrap()
+    .len();
+    assert_eq!(applied, [0, 0, total]);
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    assert_eq!(count(&mut conn, "process_technologies").await, 10);
+}

@@ -55,7 +55,10 @@ fn dummy_hash() -> &'static str {
 }
 
 impl PasswordHasher {
+    /// Also computes the dummy hash now (one hash, once per process), so the first login for
+    /// an unknown email does not take twice as long as the others.
     pub fn new(max_concurrent: usize) -> PasswordHasher {
+        dummy_hash();
         PasswordHasher {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
         }

@@ -109,7 +109,7 @@ impl TokenIssuer {
         })
     }
 
-    pub fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
+    fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .map_err(TokenError::Encode)
     }

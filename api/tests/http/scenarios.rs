@@ -132,7 +132,8 @@ async fn create_honours_name_and_order_in_both_casings_up_to_three() {
     let malformed_query = app
         .get("/api/v1/scenarios?project_id=123", &session.access)
         .await;
-    assert_eq!(malformed_query.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_validation_error(&malformed_query, "project_id");
+    assert_eq!(malformed_query.body["detail"][0]["loc"][0], "query");
 }
 
 #[actix_web::test]

@@ -1,0 +1,514 @@
+//! Calculation jobs (DESIGN.md D3): Postgres is the source of truth for every job, the queue
+//! only carries job ids. Every status change is an `UPDATE … WHERE` on the expected current
+//! state, so a duplicate or redelivered message changes nothing, and results are written only
+//! while the job's revision is still the scenario's.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Interval, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::schema::{calculation_jobs, projects, scenarios};
+use crate::{DbError, projects as project_queries, scenarios as scenario_queries};
+
+/// Job statuses: `queued → running → succeeded | failed | superseded`.
+pub mod status {
+    pub const QUEUED: &str = "queued";
+    pub const RUNNING: &str = "running";
+    pub const SUCCEEDED: &str = "succeeded";
+    pub const FAILED: &str = "failed";
+    pub const SUPERSEDED: &str = "superseded";
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = calculation_jobs, check_for_backend(diesel::pg::Pg))]
+pub struct CalculationJob {
+    pub id: Uuid,
+    pub scenario_id: Uuid,
+    pub revision: i64,
+    pub status: String,
+    pub attempts: i32,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub pushes: i32,
+    pub last_pushed_at: Option<DateTime<Utc>>,
+    pub synchronous: bool,
+}
+
+/// What a submission stores on the scenario before the job exists.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub process_id: i32,
+    pub feedstock_id: i32,
+    pub country_id: i32,
+    /// The validated inputs in their stored (snake_case) form.
+    pub inputs: Value,
+    /// Computed in the API process: the job starts `running` with its one attempt.
+    pub synchronous: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Submitted {
+    pub job_id: Uuid,
+    pub revision: i64,
+}
+
+/// Stores the inputs on an owned scenario, bumps its revision, marks it `calculating` and
+/// records the job for that revision, in one transaction. `None`: no such scenario for this
+/// user (or not under `parent`).
+pub async fn submit(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+    submission: Submission,
+) -> Result<Option<Submitted>, DbError> {
+    conn.transaction::<_, DbError, _>(async move |conn| {
+        let Some(scenario) =
+            scenario_queries::lock_owned(conn, user_id, scenario_id, parent).await?
+        else {
+            return Ok(None);
+        };
+        let now = Utc::now();
+        let revision: i64 = diesel::update(scenarios::table.find(scenario.id))
+            .set((
+                scenarios::user_inputs.eq(submission.inputs),
+                scenarios::process_id.eq(submission.process_id),
+                scenarios::feedstock_id.eq(submission.feedstock_id),
+                scenarios::country_id.eq(submission.country_id),
+                scenarios::status.eq("calculating"),
+                scenarios::revision.eq(scenarios::revision + 1),
+                scenarios::updated_at.eq(now),
+            ))
+            .returning(scenarios::revision)
+            .get_result(conn)
+            .await?;
+        project_queries::touch(conn, scenario.project_id).await?;
+        let job_id = Uuid::now_v7();
+        let (status, attempts, started_at) = if submission.synchronous {
+            (status::RUNNING, 1, Some(now))
+        } else {
+            (status::QUEUED, 0, None)
+        };
+        diesel::insert_into(calculation_jobs::table)
+            .values((
+                calculation_jobs::id.eq(job_id),
+                calculation_jobs::scenario_id.eq(scenario.id),
+                calculation_jobs::revision.eq(revision),
+                calculation_jobs::status.eq(status),
+                calculation_jobs::attempts.eq(attempts),
+                calculation_jobs::started_at.eq(started_at),
+                calculation_jobs::synchronous.eq(submission.synchronous),
+                // The caller pushes the first delivery right after the commit; should that
+                // push fail, the sweeper sends delivery 1 once `requeue_after` has passed.
+                calculation_jobs::pushes.eq(i32::from(!submission.synchronous)),
+                calculation_jobs::last_pushed_at.eq(Some(now)),
+                calculation_jobs::created_at.eq(now),
+                calculation_jobs::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(Some(Submitted { job_id, revision }))
+    })
+    .await
+}
+
+/// A job a worker may now compute.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub job_id: Uuid,
+    pub scenario_id: Uuid,
+    pub revision: i64,
+    pub attempts: i32,
+    pub inputs: Value,
+}
+
+#[derive(Debug, Clone)]
+pub enum Claim {
+    /// The job is ours: compute it.
+    Run(Claimed),
+    /// Finished, running elsewhere, or gone: nothing to do (a duplicate delivery).
+    Skip,
+    /// The scenario has newer inputs: the job was closed as `superseded`.
+    Superseded,
+    /// The job used up its attempts and was closed as `failed`.
+    AttemptsExhausted,
+}
+
+/// Moves a job to `running` (from `queued`, or from a `running` whose worker has been silent
+/// past `stale_after`) and counts the attempt. Superseded and over-cap jobs are closed here.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+    max_attempts: i32,
+    stale_after: Duration,
+) -> Result<Claim, DbError> {
+    conn.transaction::<_, DbError, _>(async move |conn| {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            scenario_id: Uuid,
+            #[diesel(sql_type = BigInt)]
+            revision: i64,
+            #[diesel(sql_type = Integer)]
+            attempts: i32,
+            #[diesel(sql_type = BigInt)]
+            current_revision: i64,
+        }
+        let row: Option<Row> = diesel::sql_query(
+            "UPDATE calculation_jobs j
+                SET status = 'running', attempts = j.attempts + 1,
+                    started_at = now(), updated_at = now()
+               FROM scenarios s
+              WHERE j.id = $1 AND s.id = j.scenario_id
+                AND (j.status = 'queued'
+                     OR (j.status = 'running' AND NOT j.synchronous AND j.started_at < now() - $2))
+          RETURNING j.scenario_id, j.revision, j.attempts, s.revision AS current_revision",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(job_id)
+        .bind::<Interval, _>(interval(stale_after))
+        .get_result(conn)
+        .await
+        .optional()?;
+        let Some(row) = row else {
+            return Ok(Claim::Skip);
+        };
+        if row.revision != row.current_revision {
+            close(conn, job_id, status::SUPERSEDED, None).await?;
+            return Ok(Claim::Superseded);
+        }
+        if row.attempts > max_attempts {
+            let message = format!("gave up after {max_attempts} attempts");
+            close(conn, job_id, status::FAILED, Some(&message)).await?;
+            fail_scenario(conn, row.scenario_id, row.revision).await?;
+            return Ok(Claim::AttemptsExhausted);
+        }
+        let inputs: Value = scenarios::table
+            .find(row.scenario_id)
+            .select(scenarios::user_inputs)
+            .first(conn)
+            .await?;
+        Ok(Claim::Run(Claimed {
+            job_id,
+            scenario_id: row.scenario_id,
+            revision: row.revision,
+            attempts: row.attempts,
+            inputs,
+        }))
+    })
+    .await
+}
+
+/// How a finished job was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// Written to the scenario.
+    Recorded,
+    /// The scenario moved on to newer inputs: nothing written, job `superseded`.
+    Superseded,
+    /// The job was no longer `running` (finished by another delivery): nothing written.
+    AlreadyFinished,
+}
+
+/// Stores a successful result on the scenario if the job's revision is still current. The
+/// results are JSON texts, handed to Postgres as they are (no intermediate JSON tree).
+pub async fn succeed(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+    techno_economics: &str,
+    financials: &str,
+) -> Result<Finish, DbError> {
+    let (techno_economics, financials) = (techno_economics.to_owned(), financials.to_owned());
+    conn.transaction::<_, DbError, _>(async move |conn| {
+        let Some((scenario_id, revision, current)) = lock_running(conn, job_id).await? else {
+            return Ok(Finish::AlreadyFinished);
+        };
+        if revision != current {
+            close(conn, job_id, status::SUPERSEDED, None).await?;
+            return Ok(Finish::Superseded);
+        }
+        diesel::sql_query(
+            "WITH s AS (
+                UPDATE scenarios SET techno_economics = $2::jsonb, financial_analysis = $3::jsonb,
+                       status = 'calculated', updated_at = now()
+                 WHERE id = $1 RETURNING project_id)
+             UPDATE projects SET updated_at = now() WHERE id = (SELECT project_id FROM s)",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(scenario_id)
+        .bind::<Text, _>(techno_economics)
+        .bind::<Text, _>(financials)
+        .execute(conn)
+        .await?;
+        close(conn, job_id, status::SUCCEEDED, None).await?;
+        Ok(Finish::Recorded)
+    })
+    .await
+}
+
+/// Records a failure the client should see (`message` is shown as the job's error). The
+/// scenario becomes `failed` if the job's revision is still current; earlier results stay.
+pub async fn fail(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+    message: &str,
+) -> Result<Finish, DbError> {
+    conn.transaction::<_, DbError, _>(async move |conn| {
+        let Some((scenario_id, revision, current)) = lock_running(conn, job_id).await? else {
+            return Ok(Finish::AlreadyFinished);
+        };
+        if revision != current {
+            close(conn, job_id, status::SUPERSEDED, None).await?;
+            return Ok(Finish::Superseded);
+        }
+        fail_scenario(conn, scenario_id, revision).await?;
+        close(conn, job_id, status::FAILED, Some(message)).await?;
+        Ok(Finish::Recorded)
+    })
+    .await
+}
+
+/// Returns a `running` job to `queued` after a transient failure, so its next delivery can
+/// claim it; `false` if it was not running.
+pub async fn release(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<bool, DbError> {
+    let n = diesel::update(
+        calculation_jobs::table
+            .find(job_id)
+            .filter(calculation_jobs::status.eq(status::RUNNING)),
+    )
+    .set((
+        calculation_jobs::status.eq(status::QUEUED),
+        calculation_jobs::updated_at.eq(Utc::now()),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Locks a running job and its scenario; returns (scenario, job revision, scenario revision).
+async fn lock_running(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+) -> Result<Option<(Uuid, i64, i64)>, DbError> {
+    Ok(calculation_jobs::table
+        .inner_join(scenarios::table)
+        .filter(calculation_jobs::id.eq(job_id))
+        .filter(calculation_jobs::status.eq(status::RUNNING))
+        .select((
+            calculation_jobs::scenario_id,
+            calculation_jobs::revision,
+            scenarios::revision,
+        ))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+async fn close(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+    final_status: &str,
+    error: Option<&str>,
+) -> Result<(), DbError> {
+    let now = Utc::now();
+    diesel::update(calculation_jobs::table.find(job_id))
+        .set((
+            calculation_jobs::status.eq(final_status),
+            calculation_jobs::error.eq(error),
+            calculation_jobs::finished_at.eq(now),
+            calculation_jobs::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the scenario `failed` if it is still waiting for this revision.
+async fn fail_scenario(
+    conn: &mut AsyncPgConnection,
+    scenario_id: Uuid,
+    revision: i64,
+) -> Result<(), DbError> {
+    diesel::update(
+        scenarios::table
+            .find(scenario_id)
+            .filter(scenarios::revision.eq(revision))
+            .filter(scenarios::status.eq("calculating")),
+    )
+    .set((
+        scenarios::status.eq("failed"),
+        scenarios::updated_at.eq(Utc::now()),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One job, if it belongs to a scenario of this user.
+pub async fn find_owned(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    job_id: Uuid,
+) -> Result<Option<CalculationJob>, DbError> {
+    Ok(calculation_jobs::table
+        .inner_join(scenarios::table.inner_join(projects::table))
+        .filter(calculation_jobs::id.eq(job_id))
+        .filter(projects::user_id.eq(user_id))
+        .select(CalculationJob::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+) -> Result<Option<CalculationJob>, DbError> {
+    Ok(calculation_jobs::table
+        .find(job_id)
+        .select(CalculationJob::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// A job that needs another delivery, with that delivery's number (≥ 1; the submitter
+/// sends delivery 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct Redelivery {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub job_id: Uuid,
+    #[diesel(sql_type = Integer)]
+    pub delivery: i32,
+}
+
+/// Jobs `queued` with no delivery for `older_than` (the push failed, or the queue lost it):
+/// each is claimed for a new delivery in the same statement, so concurrent sweepers never
+/// push the same job twice.
+pub async fn take_lost(
+    conn: &mut AsyncPgConnection,
+    older_than: Duration,
+    limit: i64,
+) -> Result<Vec<Redelivery>, DbError> {
+    Ok(diesel::sql_query(
+        "UPDATE calculation_jobs j SET pushes = j.pushes + 1, last_pushed_at = now()
+          WHERE j.id IN (SELECT id FROM calculation_jobs
+                          WHERE status = 'queued'
+                            AND coalesce(last_pushed_at, created_at) < now() - $1
+                          ORDER BY created_at LIMIT $2
+                          FOR UPDATE SKIP LOCKED)
+      RETURNING j.id AS job_id, j.pushes - 1 AS delivery",
+    )
+    .bind::<Interval, _>(interval(older_than))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+/// Jobs `running` past `deadline` (their worker died or hung): returned to `queued` for a new
+/// delivery while attempts remain, otherwise failed with their scenario. Synchronous jobs are
+/// never redelivered (their API request is gone): they fail.
+pub async fn recover_stalled(
+    conn: &mut AsyncPgConnection,
+    deadline: Duration,
+    max_attempts: i32,
+    limit: i64,
+) -> Result<Vec<Redelivery>, DbError> {
+    conn.transaction::<_, DbError, _>(async move |conn| {
+        let failed: Vec<Redelivery> = diesel::sql_query(
+            "UPDATE calculation_jobs j
+                SET status = 'failed', finished_at = now(), updated_at = now(),
+                    error = CASE WHEN j.synchronous THEN 'the calculation did not finish in time'
+                                 ELSE 'gave up after ' || j.attempts || ' attempts' END
+              WHERE j.id IN (SELECT id FROM calculation_jobs
+                              WHERE status = 'running' AND started_at < now() - $1
+                                AND (synchronous OR attempts >= $2)
+                              LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING j.id AS job_id, j.pushes AS delivery",
+        )
+        .bind::<Interval, _>(interval(deadline))
+        .bind::<Integer, _>(max_attempts)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await?;
+        if !failed.is_empty() {
+            fail_orphaned_scenarios(conn).await?;
+        }
+        Ok(diesel::sql_query(
+            "UPDATE calculation_jobs j
+                SET status = 'queued', pushes = j.pushes + 1, last_pushed_at = now(),
+                    updated_at = now()
+              WHERE j.id IN (SELECT id FROM calculation_jobs
+                              WHERE status = 'running' AND NOT synchronous
+                                AND started_at < now() - $1 AND attempts < $2
+                              LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING j.id AS job_id, j.pushes - 1 AS delivery",
+        )
+        .bind::<Interval, _>(interval(deadline))
+        .bind::<Integer, _>(max_attempts)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await?)
+    })
+    .await
+}
+
+/// Scenarios `calculating` with no live job for their current revision would be polled
+/// forever by the dashboard: they become `failed`. Returns how many.
+pub async fn fail_orphaned_scenarios(conn: &mut AsyncPgConnection) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(
+        "UPDATE scenarios s SET status = 'failed', updated_at = now()
+          WHERE s.status = 'calculating'
+            AND NOT EXISTS (SELECT 1 FROM calculation_jobs j
+                             WHERE j.scenario_id = s.id AND j.revision = s.revision
+                               AND j.status IN ('queued', 'running'))",
+    )
+    .execute(conn)
+    .await?)
+}
+
+/// Job counts by status, for queue-depth metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Depth {
+    pub queued: i64,
+    pub running: i64,
+    pub failed: i64,
+}
+
+pub async fn depth(conn: &mut AsyncPgConnection) -> Result<Depth, DbError> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let counts: Vec<Count> = diesel::sql_query(
+        "SELECT status, count(*) AS n FROM calculation_jobs
+          WHERE status IN ('queued', 'running', 'failed') GROUP BY status",
+    )
+    .load(conn)
+    .await?;
+    let mut depth = Depth::default();
+    for c in counts {
+        match c.status.as_str() {
+            status::QUEUED => depth.queued = c.n,
+            status::RUNNING => depth.running = c.n,
+            _ => depth.failed = c.n,
+        }
+    }
+    Ok(depth)
+}
+
+fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
+    diesel::pg::data_types::PgInterval::from_microseconds(
+        i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+    )
+}
