@@ -1,9 +1,7 @@
 //! Total capital investment.
 
-use super::model::Pool;
-use super::model::{Piece, Text, Traceable, comma, fixed, quantity, repr};
-use super::parts::{Ctx, component, fields, labelled, step};
-use crate::t;
+use super::model::{Piece, Pool, Text, Traceable, comma, fixed, labelled, quantity, repr};
+use super::parts::{Ctx, component, fields, step, t};
 
 /// Python's `f"{x}"` of an optional float: `None` when absent.
 fn optional(x: Option<f64>) -> Piece {

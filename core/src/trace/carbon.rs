@@ -6,13 +6,12 @@
 //! integer 0 and multiplies by it); all of that is reproduced (bug B9).
 
 use super::consumption::FEEDSTOCK_YIELD_SHOWN;
-use super::model::Pool;
 use super::model::{
-    Component, Fields, Num, Text, Traceable, Value, comma, fixed, quantity, repr, upper,
+    Component, Fields, Num, Pool, Text, Traceable, Value, comma, fixed, labelled, quantity, repr,
+    upper,
 };
-use super::parts::{Ctx, component, fields, labelled, step, tons_per_year};
+use super::parts::{Ctx, component, fields, step, t, tons_per_year};
 use super::products::{carbon_content_of, carbon_content_table};
-use crate::t;
 
 /// The fuel energy content the traceables saw: the missing key's default.
 const FEC_SHOWN: i64 = 0;

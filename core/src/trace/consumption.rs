@@ -1,11 +1,9 @@
 //! Feedstock, hydrogen and electricity consumption. All three take total production as the
 //! plant capacity.
 
-use super::model::Pool;
-use super::model::{Text, Traceable, comma, quantity, repr};
-use super::parts::{Ctx, fields, step, tons_per_year};
+use super::model::{Pool, Text, Traceable, comma, quantity, repr};
+use super::parts::{Ctx, fields, step, t, tons_per_year};
 use crate::request::percent_or_ratio;
-use crate::t;
 
 /// The original read a `feedstock_yield` key the result does not have and fell back to this
 /// constant, whatever the request says (bug B9).

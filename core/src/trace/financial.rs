@@ -4,12 +4,10 @@
 //! here is built from the **pre-tax** flow `A_pre = revenue − OPEX` and `r = discount rate
 //! percent / 100` (not rule R1); only the reported values are the engine's after-tax figures.
 
-use super::model::Pool;
 use std::sync::OnceLock;
 
-use super::model::{Fields, Step, Text, Traceable, comma, fixed, int, quantity, repr};
-use super::parts::{Ctx, component, fields, step, with_details};
-use crate::t;
+use super::model::{Fields, Pool, Step, Text, Traceable, comma, fixed, int, quantity, repr};
+use super::parts::{Ctx, component, fields, step, t, with_details};
 
 /// The years whose discounted flow the NPV breakdown shows (those within the lifetime).
 const NPV_SAMPLE_YEARS: [i64; 6] = [1, 5, 10, 15, 20, 25];

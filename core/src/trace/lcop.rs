@@ -1,9 +1,7 @@
 //! Levelized cost of production (`LCOP_traceable` and its layer-4 twin).
 
-use super::model::Pool;
-use super::model::{Piece, Text, Traceable, comma, fixed, int, quantity, repr};
-use super::parts::{Ctx, component, fields, step, usd_per_year, with_details};
-use crate::t;
+use super::model::{Piece, Pool, Text, Traceable, comma, fixed, int, quantity, repr};
+use super::parts::{Ctx, component, fields, step, t, usd_per_year, with_details};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Variant {

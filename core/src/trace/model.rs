@@ -336,18 +336,6 @@ impl Serialize for Text {
     }
 }
 
-/// `t!(pool; "TCI = ", repr(tci), " MUSD")`: a [`Text`] whose pieces go to the pool (a single
-/// piece stays inline).
-#[macro_export]
-macro_rules! t {
-    ($pool:expr; $one:expr $(,)?) => {
-        $crate::trace::model::Text::One($crate::trace::model::Piece::from($one))
-    };
-    ($pool:expr; $($piece:expr),* $(,)?) => {
-        $pool.text([$($crate::trace::model::Piece::from($piece)),*])
-    };
-}
-
 /// Builds a standalone [`Text`] from pieces: `text!["TCI = ", repr(tci), " MUSD"]`.
 #[macro_export]
 macro_rules! text {
@@ -734,7 +722,7 @@ mod tests {
     fn names_render_as_is_or_upper_cased_like_python() {
         let mut pool = Pool::default();
         let name = pool.name("straße jet");
-        let t = t!(pool; upper(name), " / ", name);
+        let t = pool.text([upper(name), Piece::Str(" / "), Piece::from(name)]);
         let arena = pool.into_arena();
         assert_eq!(t.render_in(&arena), "STRASSE JET / straße jet");
         let json = serde_json::to_string(&In(&Text::from(Piece::from(name)), &arena)).unwrap();

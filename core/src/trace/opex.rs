@@ -1,11 +1,9 @@
 //! Operating expenses: the total, its direct and indirect parts, and each direct cost.
 
-use super::model::Pool;
 use super::model::{
-    Component, Key, Text, Traceable, Value, comma, quantity, quantity_with_note, repr,
+    Component, Key, Pool, Text, Traceable, Value, comma, quantity, quantity_with_note, repr,
 };
-use super::parts::{Ctx, component, fields, step, tons_per_year, usd_per_year};
-use crate::t;
+use super::parts::{Ctx, component, fields, step, t, tons_per_year, usd_per_year};
 
 fn cost_components(cx: &Ctx) -> [Component; 3] {
     let f = cx.fig;

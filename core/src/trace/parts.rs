@@ -18,6 +18,18 @@ macro_rules! fields {
 }
 pub(super) use fields;
 
+/// `t!(pool; "TCI = ", repr(tci), " MUSD")`: a [`Text`] whose pieces go to the pool (a single
+/// piece stays inline).
+macro_rules! t {
+    ($pool:expr; $one:expr $(,)?) => {
+        $crate::trace::model::Text::One($crate::trace::model::Piece::from($one))
+    };
+    ($pool:expr; $($piece:expr),* $(,)?) => {
+        $pool.text([$($crate::trace::model::Piece::from($piece)),*])
+    };
+}
+pub(super) use t;
+
 /// What the traceables read: the request, the engine's figures, and each product's output key
 /// (lower-cased name) shared by the many places that print it.
 pub(super) struct Ctx<'a> {
@@ -148,5 +160,3 @@ pub(super) fn usd_per_year(value: f64) -> Value {
 pub(super) fn tons_per_year(value: f64) -> Value {
     super::model::quantity(value, "tons/year")
 }
-
-pub(super) use super::model::labelled;

@@ -1,10 +1,10 @@
 //! Per-product breakdowns: revenue, production and the weighted fuel energy content, plus the
 //! product property tables the original hard-coded for display.
 
-use super::model::Pool;
-use super::model::{Fields, Num, Text, Traceable, Value, comma, fixed, quantity, repr, upper};
-use super::parts::{Ctx, component, fields, product_key, step, tons_per_year};
-use crate::t;
+use super::model::{
+    Fields, Num, Pool, Text, Traceable, Value, comma, fixed, quantity, repr, upper,
+};
+use super::parts::{Ctx, component, fields, product_key, step, t, tons_per_year};
 
 /// Product energy contents (MJ/kg) the original used instead of the request's.
 const ENERGY_CONTENT: [(&str, f64); 4] = [
