@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod job;
 pub mod master;
 pub mod output;
 mod parse;

@@ -4,18 +4,26 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use safapac_db::PoolSettings;
+use safapac_worker::PipelineSettings;
 use safapac_worker::calc_cmd::{self, Outcome};
 
-/// SAFAPAC worker.
+/// SAFAPAC worker: runs calculation jobs from the queue (`run`, the default) or one
+/// calculation from a file (`calc`).
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Consume the calculation queue until SIGTERM or Ctrl-C (the default).
+    ///
+    /// Reads DATABASE_URL, REDIS_URL and the SAFAPAC_* pipeline settings (see the README).
+    /// Exits 0 after a clean shutdown, 1 if it cannot start or its consumer keeps dying.
+    Run,
     /// Calculate one request (the calculate endpoint's JSON body) and print the result.
     ///
     /// Exit status: 0 on success, 2 when the input is invalid (one line per problem on
@@ -31,7 +39,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => run_worker(),
         Command::Calc { file, batch } => match run_calc(file, batch) {
             Ok(Outcome::Ok) => ExitCode::SUCCESS,
             Ok(Outcome::Invalid) => ExitCode::from(2),
@@ -56,5 +65,73 @@ fn run_calc(file: Option<PathBuf>, batch: bool) -> io::Result<Outcome> {
         calc_cmd::batch(BufReader::with_capacity(64 * 1024, input), out)
     } else {
         calc_cmd::single(input, out, io::stderr().lock())
+    }
+}
+
+fn run_worker() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let settings = match PipelineSettings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("safapac-worker: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let database_url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/safapac".to_owned());
+    let mut pool_settings = PoolSettings::new(database_url);
+    // Each concurrent job holds a connection only around its database steps.
+    pool_settings.max_size = settings.concurrency.min(32) + 2;
+    let pool = match safapac_db::build_pool(&pool_settings) {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("safapac-worker: DATABASE_URL: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("safapac-worker: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(safapac_worker::run::run(pool, settings, shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "worker stopped");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// SIGTERM (orchestrators) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
     }
 }

@@ -40,14 +40,21 @@ fn calc_prints_exactly_what_the_engine_computes() {
     let file = dir.join("request.json");
     std::fs::write(&file, doc.to_string()).unwrap();
 
-    for args in [vec!["calc", file.to_str().unwrap()], vec!["calc", "-"], vec!["calc"]] {
+    for args in [
+        vec!["calc", file.to_str().unwrap()],
+        vec!["calc", "-"],
+        vec!["calc"],
+    ] {
         let out = run(&args, doc.to_string().as_bytes());
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         let stdout = text(&out.stdout);
         assert_eq!(stdout.lines().count(), 1, "one JSON line");
         let printed: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(printed, expected);
-        assert_eq!(printed["resolvedInputs"]["conversionPlant"]["plantCapacity"]["unitId"], json!(3));
+        assert_eq!(
+            printed["resolvedInputs"]["conversionPlant"]["plantCapacity"]["unitId"],
+            json!(3)
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -63,8 +70,18 @@ fn invalid_input_exits_2_with_one_line_per_problem() {
     let stderr = text(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{stderr}");
-    assert!(lines.iter().any(|l| l.starts_with("productData[1].yieldPercent: ")), "{stderr}");
-    assert!(lines.iter().any(|l| l.starts_with("economicParameters.projectLifetimeYears: ")), "{stderr}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("productData[1].yieldPercent: ")),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("economicParameters.projectLifetimeYears: ")),
+        "{stderr}"
+    );
 
     let out = run(&["calc"], b"{not json");
     assert_eq!(out.status.code(), Some(2));
@@ -100,16 +117,26 @@ fn batch_answers_every_line_and_keeps_going_after_errors() {
     stdin.push_str(&inputs[5].to_string());
 
     let out = run(&["calc", "--batch"], stdin.as_bytes());
-    assert_eq!(out.status.code(), Some(2), "an invalid line makes the batch exit 2");
-    let lines: Vec<Value> =
-        text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an invalid line makes the batch exit 2"
+    );
+    let lines: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 8, "one line per non-blank input line");
     for (i, doc) in inputs[..5].iter().enumerate() {
-        let expected = serde_json::to_value(calculate(doc, MasterData::builtin()).unwrap()).unwrap();
+        let expected =
+            serde_json::to_value(calculate(doc, MasterData::builtin()).unwrap()).unwrap();
         assert_eq!(lines[i], expected);
     }
     assert_eq!(lines[5]["error"]["line"], json!(6));
-    assert_eq!(lines[5]["error"]["problems"][0]["type"], json!("json_invalid"));
+    assert_eq!(
+        lines[5]["error"]["problems"][0]["type"],
+        json!("json_invalid")
+    );
     assert_eq!(lines[6]["error"]["line"], json!(8));
     let paths: Vec<&str> = lines[6]["error"]["problems"]
         .as_array()
@@ -117,7 +144,10 @@ fn batch_answers_every_line_and_keeps_going_after_errors() {
         .iter()
         .map(|p| p["path"].as_str().unwrap())
         .collect();
-    assert!(paths.contains(&"conversionPlant") && paths.contains(&"productData"), "{paths:?}");
+    assert!(
+        paths.contains(&"conversionPlant") && paths.contains(&"productData"),
+        "{paths:?}"
+    );
     assert!(lines[7]["technoEconomics"]["LCOP"].is_f64());
 
     let all_valid: String = inputs.iter().take(3).map(|d| format!("{d}\n")).collect();

@@ -1,0 +1,102 @@
+//! The apalis-redis queue of calculation jobs: its connection, its configuration, and pushing.
+//!
+//! Messages carry only the job id (`CalculateScenario`); the job row in PostgreSQL is written
+//! first and stays the truth. A job's n-th delivery has a deterministic task id (the job id,
+//! then `<job id>-<n>`), so pushing the same delivery twice is dropped by the queue while a
+//! deliberate re-push after a loss goes through.
+
+use std::time::Duration;
+
+use apalis::prelude::{TaskBuilder, TaskId, TaskSink};
+use apalis_redis::{Config, ConnectionManager, RedisStorage};
+use redis::aio::ConnectionManagerConfig;
+use safapac_core::job::CalculateScenario;
+use uuid::Uuid;
+
+use crate::settings::PipelineSettings;
+
+/// Heartbeats a worker may miss before its in-flight jobs go to other workers.
+const MISSED_HEARTBEATS: usize = 6;
+/// How long a claimed idempotency key blocks a duplicate push (apalis ignores keys without
+/// a TTL: it expires them at once).
+const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
+
+pub type Storage = RedisStorage<CalculateScenario>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("invalid Redis URL")]
+    Url(#[source] redis::RedisError),
+    #[error("Redis is unreachable")]
+    Redis(#[from] redis::RedisError),
+    #[error("pushing to the queue failed: {0}")]
+    Push(String),
+}
+
+/// A connection that reconnects by itself and never waits on Redis longer than the
+/// configured timeout (redis-rs' default of 500 ms kills apalis workers on a short stall).
+/// `lazy`: connect on first use, so a process can start while Redis is down.
+pub async fn connect(
+    settings: &PipelineSettings,
+    lazy: bool,
+) -> Result<ConnectionManager, QueueError> {
+    let client = redis::Client::open(settings.redis_url.as_str()).map_err(QueueError::Url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_response_timeout(Some(settings.redis_timeout))
+        .set_connection_timeout(Some(settings.redis_timeout))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_secs(2));
+    if lazy {
+        Ok(ConnectionManager::new_lazy_with_config(client, config)?)
+    } else {
+        Ok(client.get_connection_manager_with_config(config).await?)
+    }
+}
+
+pub fn storage(conn: ConnectionManager, settings: &PipelineSettings) -> Storage {
+    let config = Config::default()
+        .queue(&settings.queue)
+        .batch_size(settings.concurrency.clamp(1, 100))
+        .heartbeat_interval(settings.heartbeat)
+        .missed_heartbeats(MISSED_HEARTBEATS)
+        .idempotency_ttl(Some(IDEMPOTENCY_TTL));
+    RedisStorage::new(conn).with_config(config)
+}
+
+/// The task id of a job's `delivery`-th push (0 for the first).
+pub fn task_id(job_id: Uuid, delivery: i32) -> String {
+    if delivery <= 0 {
+        job_id.to_string()
+    } else {
+        format!("{job_id}-{delivery}")
+    }
+}
+
+/// Pushes job deliveries; cheap to clone (one multiplexed connection).
+#[derive(Clone)]
+pub struct JobQueue {
+    storage: Storage,
+}
+
+impl JobQueue {
+    pub fn new(storage: Storage) -> Self {
+        JobQueue { storage }
+    }
+
+    pub async fn push(&self, job_id: Uuid, delivery: i32) -> Result<(), QueueError> {
+        let id = task_id(job_id, delivery);
+        let task = TaskBuilder::new(CalculateScenario { job_id })
+            .task_id(TaskId::from_string(id.clone()))
+            .idempotency_key(&id)
+            .build();
+        let mut storage = self.storage.clone();
+        storage
+            .push_task(task)
+            .await
+            .map_err(|e| QueueError::Push(e.to_string()))
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+}

@@ -1,0 +1,285 @@
+//! The calculation pipeline against the real PostgreSQL and Redis: a fresh database, queue
+//! name and key prefix per test.
+
+#![allow(clippy::unwrap_used)] // test helpers may panic on malformed fixtures
+
+use std::time::Duration;
+
+use diesel::sql_types::Uuid as SqlUuid;
+use diesel_async::RunQueryDsl;
+use safapac_core::master::MasterData;
+use safapac_db::jobs::{self, CalculationJob, Submission};
+use safapac_db::testing::TestDatabase;
+use safapac_db::{DbPool, projects};
+use safapac_worker::PipelineSettings;
+use safapac_worker::queue::{self, JobQueue};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+struct Fixture {
+    _db: TestDatabase,
+    pool: DbPool,
+    settings: PipelineSettings,
+    queue: JobQueue,
+    user: Uuid,
+    scenario: Uuid,
+}
+
+impl Fixture {
+    async fn new(tweak: impl FnOnce(&mut PipelineSettings)) -> Fixture {
+        let db = TestDatabase::create().await.unwrap();
+        let pool = db.pool(8).unwrap();
+        let mut settings = PipelineSettings::from_lookup(|_| None).unwrap();
+        settings.queue = format!("test_{}", Uuid::new_v4().simple());
+        settings.concurrency = 4;
+        tweak(&mut settings);
+        let conn = queue::connect(&settings, false).await.unwrap();
+        let queue = JobQueue::new(queue::storage(conn, &settings));
+        let user = Uuid::new_v4();
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query(
+            "INSERT INTO users (id, name, email, password_hash, email_verified) VALUES ($1, 'T', $2, 'x', true)",
+        )
+        .bind::<SqlUuid, _>(user)
+        .bind::<diesel::sql_types::Text, _>(format!("{user}@example.test"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let project = projects::create(&mut conn, user, "pipeline").await.unwrap();
+        let scenario = safapac_db::scenarios::list(&mut conn, user, project.project.id)
+            .await
+            .unwrap()
+            .unwrap()[0]
+            .scenario
+            .id;
+        drop(conn);
+        Fixture {
+            _db: db,
+            pool,
+            settings,
+            queue,
+            user,
+            scenario,
+        }
+    }
+
+    /// Stores `inputs` on the scenario and records a queued job, without pushing it.
+    async fn submit(&self, inputs: &Value) -> Uuid {
+        let mut conn = self.pool.get().await.unwrap();
+        let submitted = jobs::submit(
+            &mut conn,
+            self.user,
+            self.scenario,
+            None,
+            Submission {
+                process_id: inputs["processId"].as_i64().unwrap() as i32,
+                feedstock_id: inputs["feedstockId"].as_i64().unwrap() as i32,
+                country_id: inputs["countryId"].as_i64().unwrap() as i32,
+                inputs: inputs.clone(),
+                synchronous: false,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        submitted.job_id
+    }
+
+    async fn job(&self, id: Uuid) -> CalculationJob {
+        let mut conn = self.pool.get().await.unwrap();
+        jobs::find(&mut conn, id).await.unwrap().unwrap()
+    }
+
+    async fn scenario(&self) -> safapac_db::models::Scenario {
+        let mut conn = self.pool.get().await.unwrap();
+        safapac_db::scenarios::get(&mut conn, self.user, self.scenario, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .scenario
+    }
+
+    /// Waits until every given job has left `queued`/`running`.
+    async fn wait_finished(&self, ids: &[Uuid]) -> Vec<CalculationJob> {
+        for _ in 0..300 {
+            let mut all = Vec::new();
+            for id in ids {
+                all.push(self.job(*id).await);
+            }
+            if all
+                .iter()
+                .all(|j| j.status != "queued" && j.status != "running")
+            {
+                return all;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("jobs did not finish: {:?}", self.job(ids[0]).await);
+    }
+
+    /// Runs the worker (consumer + sweeper) until the returned sender is used or dropped.
+    fn start_worker(
+        &self,
+    ) -> (
+        oneshot::Sender<()>,
+        tokio::task::JoinHandle<Result<(), safapac_worker::run::RunError>>,
+    ) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(safapac_worker::run::run(
+            self.pool.clone(),
+            self.settings.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        (stop, handle)
+    }
+
+    async fn cleanup_redis(&self) {
+        let client = redis::Client::open(self.settings.redis_url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.settings.queue))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if !keys.is_empty() {
+            let _: () = redis::cmd("DEL")
+                .arg(keys)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn golden_inputs(index: usize) -> Value {
+    let cases: Vec<Value> =
+        serde_json::from_str(include_str!("../../core/tests/data/cases.json")).unwrap();
+    cases[index]["inputs"].clone()
+}
+
+fn expected_results(inputs: &Value) -> (Value, Value) {
+    let calc = safapac_core::calculate(inputs, MasterData::builtin()).unwrap();
+    (
+        serde_json::to_value(calc.techno_economics()).unwrap(),
+        serde_json::to_value(calc.financials()).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pushed_job_is_calculated_with_the_engines_result() {
+    let f = Fixture::new(|_| {}).await;
+    let inputs = golden_inputs(0);
+    let job = f.submit(&inputs).await;
+    assert_eq!(f.scenario().await.status, "calculating");
+    f.queue.push(job, 0).await.unwrap();
+    let (stop, worker) = f.start_worker();
+
+    let done = f.wait_finished(&[job]).await;
+    assert_eq!(done[0].status, "succeeded");
+    assert_eq!(done[0].attempts, 1);
+    let scenario = f.scenario().await;
+    assert_eq!(scenario.status, "calculated");
+    let (te, fin) = expected_results(&inputs);
+    assert_eq!(scenario.techno_economics.unwrap(), te);
+    assert_eq!(scenario.financial_analysis.unwrap(), fin);
+
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    f.cleanup_redis().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inputs_the_engine_rejects_fail_once_with_the_reason() {
+    let f = Fixture::new(|_| {}).await;
+    let mut inputs = golden_inputs(0);
+    inputs["productData"] = json!([]);
+    let job = f.submit(&inputs).await;
+    f.queue.push(job, 0).await.unwrap();
+    let (stop, worker) = f.start_worker();
+
+    let done = f.wait_finished(&[job]).await;
+    assert_eq!(done[0].status, "failed");
+    assert_eq!(done[0].attempts, 1, "an invalid input is not retried");
+    assert_eq!(
+        done[0].error.as_deref(),
+        Some("productData: must not be empty")
+    );
+    assert_eq!(f.scenario().await.status, "failed");
+
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    f.cleanup_redis().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_whose_push_was_lost_is_pushed_again_by_the_sweeper() {
+    let f = Fixture::new(|s| {
+        s.requeue_after = Duration::from_secs(1);
+        s.sweep_interval = Duration::from_secs(1);
+    })
+    .await;
+    let job = f.submit(&golden_inputs(3)).await; // never pushed
+    let (stop, worker) = f.start_worker();
+
+    let done = f.wait_finished(&[job]).await;
+    assert_eq!(done[0].status, "succeeded");
+    assert_eq!(done[0].pushes, 2, "the sweeper's delivery is the second");
+    assert_eq!(f.scenario().await.status, "calculated");
+
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    f.cleanup_redis().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_newest_revision_writes_results() {
+    let f = Fixture::new(|_| {}).await;
+    let old_inputs = golden_inputs(0);
+    let new_inputs = golden_inputs(1);
+    let old = f.submit(&old_inputs).await;
+    let new = f.submit(&new_inputs).await;
+    f.queue.push(old, 0).await.unwrap();
+    f.queue.push(new, 0).await.unwrap();
+    let (stop, worker) = f.start_worker();
+
+    let done = f.wait_finished(&[old, new]).await;
+    assert_eq!(done[0].status, "superseded");
+    assert_eq!(done[1].status, "succeeded");
+    let scenario = f.scenario().await;
+    assert_eq!(scenario.status, "calculated");
+    assert_eq!(
+        scenario.techno_economics.unwrap(),
+        expected_results(&new_inputs).0
+    );
+
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    f.cleanup_redis().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn duplicate_deliveries_write_once() {
+    let f = Fixture::new(|_| {}).await;
+    let job = f.submit(&golden_inputs(2)).await;
+    // The same delivery twice (dropped by the queue) and a second delivery (a no-op claim).
+    f.queue.push(job, 0).await.unwrap();
+    f.queue.push(job, 0).await.unwrap();
+    f.queue.push(job, 1).await.unwrap();
+    let (stop, worker) = f.start_worker();
+
+    let done = f.wait_finished(&[job]).await;
+    assert_eq!(done[0].status, "succeeded");
+    assert_eq!(
+        done[0].attempts, 1,
+        "exactly one delivery ran the calculation"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(f.job(job).await.attempts, 1);
+
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    f.cleanup_redis().await;
+}
