@@ -219,3 +219,82 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod smtp_tests {
+    use std::collections::HashMap;
+
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// Accepts one SMTP session and returns the envelope recipients and the message data.
+    async fn receive_one(listener: TcpListener) -> (Vec<String>, String) {
+        let (socket, _) = listener.accept().await.unwrap();
+        let (read, mut write) = socket.into_split();
+        let mut lines = BufReader::new(read).lines();
+        write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+        let mut recipients = Vec::new();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let command = line.to_ascii_uppercase();
+            if command.starts_with("EHLO") || command.starts_with("HELO") {
+                write.write_all(b"250 test\r\n").await.unwrap();
+            } else if command.starts_with("RCPT TO:") {
+                recipients.push(line[8..].to_owned());
+                write.write_all(b"250 OK\r\n").await.unwrap();
+            } else if command == "DATA" {
+                write.write_all(b"354 go ahead\r\n").await.unwrap();
+                let mut data = String::new();
+                while let Some(line) = lines.next_line().await.unwrap() {
+                    if line == "." {
+                        break;
+                    }
+                    data.push_str(&line);
+                    data.push('\n');
+                }
+                write.write_all(b"250 queued\r\n").await.unwrap();
+                return (recipients, data);
+            } else {
+                write.write_all(b"250 OK\r\n").await.unwrap();
+            }
+        }
+        panic!("session ended before DATA");
+    }
+
+    #[tokio::test]
+    async fn verification_mail_goes_out_through_smtp_with_the_name_escaped() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port().to_string();
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("SAFAPAC_MAIL_TRANSPORT", "smtp"),
+            ("SAFAPAC_SMTP_HOST", "127.0.0.1"),
+            ("SAFAPAC_SMTP_PORT", port.as_str()),
+            ("SAFAPAC_SMTP_SECURITY", "none"),
+            ("SAFAPAC_MAIL_FROM", "SAFAPAC <no-reply@safapac.test>"),
+        ]);
+        let config = Config::from_lookup(|name| vars.get(name).map(|v| v.to_string())).unwrap();
+        let mailer = Mailer::from_config(&config).unwrap();
+        let server = tokio::spawn(receive_one(listener));
+
+        mailer.send_verification("Eve <b>", "eve@example.org", "TOKEN123");
+        let (recipients, data) = tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("the mail arrives")
+            .unwrap();
+
+        assert_eq!(recipients, ["<eve@example.org>"]);
+        // Undo quoted-printable soft breaks and escapes before looking at the text.
+        let data = data.replace("=\n", "").replace("=3D", "=");
+        assert!(
+            data.contains("Subject: Verify your SAFAPAC email address"),
+            "{data}"
+        );
+        assert!(
+            data.contains("http://localhost:3000/verify-email?token=TOKEN123"),
+            "{data}"
+        );
+        assert!(data.contains("Eve &lt;b&gt;"), "{data}");
+        assert!(!data.contains("<p>Hello Eve <b>"), "{data}");
+    }
+}
