@@ -39,6 +39,8 @@ pub struct AppState {
     pub tokens: Arc<TokenIssuer>,
     pub passwords: PasswordHasher,
     pub mailer: Mailer,
+    /// Where calculation jobs are pushed; without one, jobs wait for a sweeper to deliver them.
+    pub queue: Option<safapac_worker::queue::JobQueue>,
 }
 
 impl AppState {
@@ -54,7 +56,14 @@ impl AppState {
             config: Arc::new(config),
             pool,
             mailer,
+            queue: None,
         }
+    }
+
+    /// Pushes calculation jobs to `queue`.
+    pub fn with_queue(mut self, queue: safapac_worker::queue::JobQueue) -> AppState {
+        self.queue = Some(queue);
+        self
     }
 
     /// A pooled connection; an exhausted pool or unreachable database becomes 503.

@@ -1,10 +1,12 @@
 //! The OpenAPI 3.1 document and the `/docs` page.
 
 use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, health, master_data, projects, scenarios};
+use crate::routes::{auth, calculations, health, master_data, projects, scenarios};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -47,10 +49,50 @@ use crate::routes::{auth, health, master_data, projects, scenarios};
         scenarios::update_direct,
         scenarios::delete_direct,
         scenarios::draft_direct,
+        calculations::calculate_nested,
+        calculations::calculate_direct,
+        calculations::status_nested,
+        calculations::status_direct,
+        calculations::calculate_sync_nested,
+        calculations::calculate_sync_direct,
+        calculations::get_job,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ResponseDescriptions)
 )]
 struct ApiDoc;
+
+/// OpenAPI requires a description on every response; where a route gives none, the status
+/// code's reason phrase ("OK", "Created", …) is used.
+struct ResponseDescriptions;
+
+impl Modify for ResponseDescriptions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in &mut operation.responses.responses {
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        response.description = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|code| StatusCode::from_u16(code).ok())
+                            .and_then(|code| code.canonical_reason())
+                            .unwrap_or("Response")
+                            .to_owned();
+                    }
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 

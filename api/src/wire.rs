@@ -52,6 +52,33 @@ pub fn camel_case_keys(value: &Value) -> Value {
     }
 }
 
+/// `plantCapacity` → `plant_capacity`: the stored form of input documents (API contract §5.3).
+pub fn snake_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Re-keys a document in snake_case, recursively.
+pub fn snake_case_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (snake_case(k), snake_case_keys(v)))
+                .collect::<Map<String, Value>>(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(snake_case_keys).collect()),
+        other => other.clone(),
+    }
+}
+
 /// An optional integer that also accepts integral floats (`3.0`) and numeric strings, as the
 /// original did; `null` is absent.
 pub fn lenient_opt_i32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {

@@ -512,3 +512,49 @@ fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
         i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
     )
 }
+
+/// What the status endpoint shows for one scenario.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CalculationStatus {
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    /// Results as JSON text, only when `status` is `calculated`.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub techno_economics: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub financials: Option<String>,
+    /// Stored inputs, only when `status` is `calculated`.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    pub inputs: Option<Value>,
+    /// The error of the current revision's latest job, when it failed.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub error: Option<String>,
+}
+
+/// The calculation status of an owned scenario, read in one statement: results come back as
+/// JSON text so they can be sent on without being parsed.
+pub async fn calculation_status(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+) -> Result<Option<CalculationStatus>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT s.status,
+                CASE WHEN s.status = 'calculated' THEN s.techno_economics::text END AS techno_economics,
+                CASE WHEN s.status = 'calculated' THEN s.financial_analysis::text END AS financials,
+                CASE WHEN s.status = 'calculated' THEN s.user_inputs END AS inputs,
+                CASE WHEN s.status = 'failed' THEN
+                    (SELECT j.error FROM calculation_jobs j
+                      WHERE j.scenario_id = s.id AND j.revision = s.revision
+                      ORDER BY j.created_at DESC LIMIT 1) END AS error
+           FROM scenarios s JOIN projects p ON p.id = s.project_id
+          WHERE s.id = $1 AND p.user_id = $2 AND ($3::uuid IS NULL OR s.project_id = $3)",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(scenario_id)
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(parent)
+    .get_result(conn)
+    .await
+    .optional()?)
+}

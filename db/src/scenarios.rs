@@ -215,8 +215,8 @@ pub(crate) async fn insert_placeholder(
     Ok(id)
 }
 
-/// The id and project of an owned scenario, locking its project row so order changes and
-/// creates in the same project are serialised.
+/// An owned scenario, read after locking its project row (so order changes, deletes and
+/// creates in one project are serialised) and the scenario row itself.
 pub(crate) async fn lock_owned(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,

@@ -3,6 +3,7 @@
 use actix_web::web;
 
 pub mod auth;
+pub mod calculations;
 pub mod health;
 pub mod master_data;
 pub mod projects;
@@ -75,6 +76,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/scenarios/{scenario_id}/draft")
                         .route(patch().to(scenarios::draft_direct)),
-                ),
+                )
+                .service(
+                    resource("/projects/{project_id}/scenarios/{scenario_id}/calculate")
+                        .route(post().to(calculations::calculate_nested)),
+                )
+                .service(
+                    resource("/projects/{project_id}/scenarios/{scenario_id}/calculate/sync")
+                        .route(post().to(calculations::calculate_sync_nested)),
+                )
+                .service(
+                    resource("/projects/{project_id}/scenarios/{scenario_id}/calculate/status")
+                        .route(get().to(calculations::status_nested)),
+                )
+                .service(
+                    resource("/scenarios/{scenario_id}/calculate")
+                        .route(post().to(calculations::calculate_direct)),
+                )
+                .service(
+                    resource("/scenarios/{scenario_id}/calculate/sync")
+                        .route(post().to(calculations::calculate_sync_direct)),
+                )
+                .service(
+                    resource("/scenarios/{scenario_id}/calculate/status")
+                        .route(get().to(calculations::status_direct)),
+                )
+                .service(resource("/jobs/{job_id}").route(get().to(calculations::get_job))),
         );
 }

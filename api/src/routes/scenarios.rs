@@ -292,6 +292,7 @@ pub struct DraftResponse {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProjectQuery {
     /// The project the scenarios belong to.
     pub project_id: Uuid,

@@ -1,0 +1,417 @@
+//! Calculations: submit (202, computed by a worker through the queue), poll the status,
+//! compute synchronously, and read one job. Inputs are validated by the engine before
+//! anything is stored, so an invalid document leaves the scenario untouched.
+
+use std::time::Duration;
+
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, web};
+use safapac_core::{CalcRequest, master::MasterData};
+use safapac_db::jobs::{self, Finish, Submission};
+use safapac_worker::handler;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::extract::AuthUser;
+use crate::error::{ApiError, ErrorBody, FieldError, ValidationErrorBody};
+use crate::json_body::{JsonBody, Validate};
+use crate::wire;
+
+const SCENARIO_NOT_FOUND: &str = "Scenario not found";
+const JOB_NOT_FOUND: &str = "Job not found";
+/// A synchronous calculation that has not finished by then fails (API contract §3.10).
+const SYNC_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The `CalculationInputs` document, checked by the engine itself (all problems at once).
+#[derive(Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct CalculationInputs(Value);
+
+impl Validate for CalculationInputs {
+    fn validate(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
+}
+
+fn validated(inputs: &CalculationInputs) -> Result<CalcRequest, ApiError> {
+    safapac_core::parse_request(&inputs.0, MasterData::builtin()).map_err(|errors| {
+        ApiError::Validation(
+            errors
+                .iter()
+                .map(|e| {
+                    let mut loc = vec![Value::from("body")];
+                    loc.extend(e.path.0.iter().map(|seg| match seg {
+                        safapac_core::error::Segment::Key(k) => Value::from(k.as_str()),
+                        safapac_core::error::Segment::Index(i) => Value::from(*i),
+                    }));
+                    FieldError::new(loc, e.message.clone(), e.kind.code())
+                })
+                .collect(),
+        )
+    })
+}
+
+/// The stored form of validated inputs: snake_case keys, every field present.
+fn stored_inputs(request: &CalcRequest) -> Result<Value, ApiError> {
+    let camel = serde_json::to_value(request).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(wire::snake_case_keys(&camel))
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CalculationAccepted {
+    /// Always `calculating`.
+    pub status: &'static str,
+    pub scenario_id: Uuid,
+    pub message: &'static str,
+    /// The job computing this submission: `GET /api/v1/jobs/{jobId}`.
+    pub job_id: Uuid,
+}
+
+async fn submit(
+    state: &AppState,
+    user: AuthUser,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+    inputs: &CalculationInputs,
+    synchronous: bool,
+) -> Result<(CalcRequest, Value, Uuid), ApiError> {
+    let request = validated(inputs)?;
+    let stored = stored_inputs(&request)?;
+    let submission = Submission {
+        process_id: request.process_id,
+        feedstock_id: request.feedstock_id,
+        country_id: request.country_id,
+        inputs: stored.clone(),
+        synchronous,
+    };
+    let mut conn = state.conn().await?;
+    let submitted = jobs::submit(&mut conn, user.id, scenario_id, parent, submission)
+        .await?
+        .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    Ok((request, stored, submitted.job_id))
+}
+
+async fn calculate(
+    state: &AppState,
+    user: AuthUser,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+    inputs: CalculationInputs,
+) -> Result<HttpResponse, ApiError> {
+    let (_, _, job_id) = submit(state, user, scenario_id, parent, &inputs, false).await?;
+    // The job row is committed: if this push fails, the sweeper delivers the job later.
+    match &state.queue {
+        Some(queue) => {
+            if let Err(e) = queue.push(job_id, 0).await {
+                tracing::warn!(%job_id, error = %e, "push failed; the sweeper will deliver the job");
+            }
+        }
+        None => tracing::warn!(%job_id, "no queue configured; the sweeper will deliver the job"),
+    }
+    Ok(HttpResponse::Accepted().json(CalculationAccepted {
+        status: "calculating",
+        scenario_id,
+        message: "Calculation started. Poll /calculate/status for results.",
+        job_id,
+    }))
+}
+
+/// `{"technoEconomics": …, "financials": …, "resolvedInputs": …}` from JSON texts.
+fn results_body(techno_economics: &str, financials: &str, inputs: &Value) -> String {
+    let resolved = wire::camel_case_keys(inputs);
+    format!(r#"{{"technoEconomics":{techno_economics},"financials":{financials},"resolvedInputs":{resolved}}}"#)
+}
+
+async fn calculate_sync(
+    state: &AppState,
+    user: AuthUser,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+    inputs: CalculationInputs,
+) -> Result<HttpResponse, ApiError> {
+    let (_, stored, job_id) = submit(state, user, scenario_id, parent, &inputs, true).await?;
+    let to_compute = stored.clone();
+    let computed = tokio::time::timeout(
+        SYNC_TIMEOUT,
+        tokio::task::spawn_blocking(move || handler::compute(&to_compute)),
+    )
+    .await;
+    let mut conn = state.conn().await?;
+    let results = match computed {
+        Ok(Ok(Ok(results))) => results,
+        failure => {
+            let reason = match failure {
+                Ok(Ok(Err(problems))) => problems,
+                Err(_) => "the calculation did not finish in time".to_owned(),
+                _ => "the calculation failed".to_owned(),
+            };
+            jobs::fail(&mut conn, job_id, &reason).await?;
+            return Err(ApiError::Internal(anyhow::anyhow!("synchronous calculation {job_id}: {reason}")));
+        }
+    };
+    match jobs::succeed(&mut conn, job_id, &results.techno_economics, &results.financials).await? {
+        Finish::Recorded => {}
+        // Newer inputs arrived while computing: these results answer this request only.
+        Finish::Superseded | Finish::AlreadyFinished => {
+            tracing::info!(%job_id, "synchronous result superseded by a newer submission");
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(results_body(&results.techno_economics, &results.financials, &stored)))
+}
+
+/// The poll body (API contract §3.10): results only when `calculated`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CalculationStatusBody {
+    pub scenario_id: Uuid,
+    /// `draft`, `calculating`, `calculated` or `failed`.
+    pub status: String,
+    pub message: String,
+    #[schema(value_type = Option<Object>)]
+    pub techno_economics: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub financials: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub resolved_inputs: Option<Value>,
+}
+
+fn status_message(status: &str, error: Option<&str>) -> String {
+    match status {
+        "calculated" => "Calculation complete.".to_owned(),
+        "calculating" => "Calculation in progress.".to_owned(),
+        "failed" => match error {
+            Some(reason) => format!("Calculation failed: {reason}. Please try again."),
+            None => "Calculation failed. Please try again.".to_owned(),
+        },
+        _ => "Calculation not started.".to_owned(),
+    }
+}
+
+async fn status(state: &AppState, user: AuthUser, scenario_id: Uuid, parent: Option<Uuid>) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let found = jobs::calculation_status(&mut conn, user.id, scenario_id, parent)
+        .await?
+        .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    drop(conn);
+    let message = status_message(&found.status, found.error.as_deref());
+    let body = match (&found.techno_economics, &found.financials, &found.inputs) {
+        // Stored results are passed through as text: a poll never re-parses 50 KB of JSON.
+        (Some(te), Some(fin), Some(inputs)) => {
+            let head = serde_json::json!({"scenarioId": scenario_id, "status": found.status, "message": message});
+            let head = head.to_string();
+            let results = results_body(te, fin, inputs);
+            format!("{},{}", &head[..head.len() - 1], &results[1..])
+        }
+        _ => serde_json::to_string(&CalculationStatusBody {
+            scenario_id,
+            status: found.status,
+            message,
+            techno_economics: None,
+            financials: None,
+            resolved_inputs: None,
+        })
+        .map_err(|e| ApiError::Internal(e.into()))?,
+    };
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body))
+}
+
+/// One calculation job, as its owner sees it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobBody {
+    pub id: Uuid,
+    pub scenario_id: Uuid,
+    pub revision: i64,
+    /// `queued`, `running`, `succeeded`, `failed` or `superseded`.
+    pub status: String,
+    pub attempts: i32,
+    pub synchronous: bool,
+    pub error: Option<String>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/jobs/{job_id}", tag = "calculations",
+    security(("bearer" = [])),
+    params(("job_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = JobBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn get_job(state: web::Data<AppState>, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.conn().await?;
+    let job = jobs::find_owned(&mut conn, user.id, path.into_inner())
+        .await?
+        .ok_or(ApiError::NotFound(JOB_NOT_FOUND))?;
+    Ok(HttpResponse::Ok().json(JobBody {
+        id: job.id,
+        scenario_id: job.scenario_id,
+        revision: job.revision,
+        status: job.status,
+        attempts: job.attempts,
+        synchronous: job.synchronous,
+        error: job.error,
+        created_at: wire::format_timestamp(&job.created_at),
+        started_at: job.started_at.as_ref().map(wire::format_timestamp),
+        finished_at: job.finished_at.as_ref().map(wire::format_timestamp),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct NestedPath {
+    project_id: Uuid,
+    scenario_id: Uuid,
+}
+
+/// The synchronous calculation's answer (documentation only: it is written as text).
+#[derive(ToSchema)]
+#[allow(dead_code)] // only describes the body in the OpenAPI document
+#[schema(rename_all = "camelCase")]
+pub struct CalculationResults {
+    #[schema(value_type = Object)]
+    techno_economics: (),
+    #[schema(value_type = Object)]
+    financials: (),
+    #[schema(value_type = Object)]
+    resolved_inputs: (),
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}/calculate", tag = "calculations",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
+    request_body = CalculationInputs,
+    responses(
+        (status = 202, body = CalculationAccepted),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn calculate_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<NestedPath>,
+    inputs: JsonBody<CalculationInputs>,
+) -> Result<HttpResponse, ApiError> {
+    calculate(&state, user, path.scenario_id, Some(path.project_id), inputs.0).await
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/scenarios/{scenario_id}/calculate", tag = "calculations",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    request_body = CalculationInputs,
+    responses(
+        (status = 202, body = CalculationAccepted),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn calculate_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    inputs: JsonBody<CalculationInputs>,
+) -> Result<HttpResponse, ApiError> {
+    calculate(&state, user, path.into_inner(), None, inputs.0).await
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}/calculate/sync", tag = "calculations",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
+    request_body = CalculationInputs,
+    responses(
+        (status = 200, body = CalculationResults),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn calculate_sync_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<NestedPath>,
+    inputs: JsonBody<CalculationInputs>,
+) -> Result<HttpResponse, ApiError> {
+    calculate_sync(&state, user, path.scenario_id, Some(path.project_id), inputs.0).await
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/scenarios/{scenario_id}/calculate/sync", tag = "calculations",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    request_body = CalculationInputs,
+    responses(
+        (status = 200, body = CalculationResults),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn calculate_sync_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    inputs: JsonBody<CalculationInputs>,
+) -> Result<HttpResponse, ApiError> {
+    calculate_sync(&state, user, path.into_inner(), None, inputs.0).await
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}/calculate/status", tag = "calculations",
+    security(("bearer" = [])),
+    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = CalculationStatusBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn status_nested(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<NestedPath>,
+) -> Result<HttpResponse, ApiError> {
+    status(&state, user, path.scenario_id, Some(path.project_id)).await
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/scenarios/{scenario_id}/calculate/status", tag = "calculations",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = CalculationStatusBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn status_direct(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    status(&state, user, path.into_inner(), None).await
+}
