@@ -124,7 +124,9 @@ async fn calculate(
 /// `{"technoEconomics": …, "financials": …, "resolvedInputs": …}` from JSON texts.
 fn results_body(techno_economics: &str, financials: &str, inputs: &Value) -> String {
     let resolved = wire::camel_case_keys(inputs);
-    format!(r#"{{"technoEconomics":{techno_economics},"financials":{financials},"resolvedInputs":{resolved}}}"#)
+    format!(
+        r#"{{"technoEconomics":{techno_economics},"financials":{financials},"resolvedInputs":{resolved}}}"#
+    )
 }
 
 async fn calculate_sync(
@@ -151,10 +153,19 @@ async fn calculate_sync(
                 _ => "the calculation failed".to_owned(),
             };
             jobs::fail(&mut conn, job_id, &reason).await?;
-            return Err(ApiError::Internal(anyhow::anyhow!("synchronous calculation {job_id}: {reason}")));
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "synchronous calculation {job_id}: {reason}"
+            )));
         }
     };
-    match jobs::succeed(&mut conn, job_id, &results.techno_economics, &results.financials).await? {
+    match jobs::succeed(
+        &mut conn,
+        job_id,
+        &results.techno_economics,
+        &results.financials,
+    )
+    .await?
+    {
         Finish::Recorded => {}
         // Newer inputs arrived while computing: these results answer this request only.
         Finish::Superseded | Finish::AlreadyFinished => {
@@ -163,7 +174,11 @@ async fn calculate_sync(
     }
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(results_body(&results.techno_economics, &results.financials, &stored)))
+        .body(results_body(
+            &results.techno_economics,
+            &results.financials,
+            &stored,
+        )))
 }
 
 /// The poll body (API contract §3.10): results only when `calculated`.
@@ -194,7 +209,12 @@ fn status_message(status: &str, error: Option<&str>) -> String {
     }
 }
 
-async fn status(state: &AppState, user: AuthUser, scenario_id: Uuid, parent: Option<Uuid>) -> Result<HttpResponse, ApiError> {
+async fn status(
+    state: &AppState,
+    user: AuthUser,
+    scenario_id: Uuid,
+    parent: Option<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let found = jobs::calculation_status(&mut conn, user.id, scenario_id, parent)
         .await?
@@ -219,7 +239,9 @@ async fn status(state: &AppState, user: AuthUser, scenario_id: Uuid, parent: Opt
         })
         .map_err(|e| ApiError::Internal(e.into()))?,
     };
-    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(body))
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 /// One calculation job, as its owner sees it.
@@ -250,7 +272,11 @@ pub struct JobBody {
         (status = 422, body = ValidationErrorBody),
     )
 )]
-pub async fn get_job(state: web::Data<AppState>, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_job(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let job = jobs::find_owned(&mut conn, user.id, path.into_inner())
         .await?
@@ -307,7 +333,14 @@ pub async fn calculate_nested(
     path: web::Path<NestedPath>,
     inputs: JsonBody<CalculationInputs>,
 ) -> Result<HttpResponse, ApiError> {
-    calculate(&state, user, path.scenario_id, Some(path.project_id), inputs.0).await
+    calculate(
+        &state,
+        user,
+        path.scenario_id,
+        Some(path.project_id),
+        inputs.0,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -351,7 +384,14 @@ pub async fn calculate_sync_nested(
     path: web::Path<NestedPath>,
     inputs: JsonBody<CalculationInputs>,
 ) -> Result<HttpResponse, ApiError> {
-    calculate_sync(&state, user, path.scenario_id, Some(path.project_id), inputs.0).await
+    calculate_sync(
+        &state,
+        user,
+        path.scenario_id,
+        Some(path.project_id),
+        inputs.0,
+    )
+    .await
 }
 
 #[utoipa::path(
