@@ -77,6 +77,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Serve `/openapi.json` and `/docs`.
     pub api_docs: bool,
+    /// Queue, worker and sweeper settings (shared with `safapac-worker`).
+    pub pipeline: safapac_worker::PipelineSettings,
+    /// Also run the queue consumer and sweeper in this process (`--with-worker`).
+    pub embedded_worker: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -282,6 +286,9 @@ impl Config {
         }
         let max_body_bytes = parse(&get, "SAFAPAC_MAX_BODY_BYTES", 256 * 1024usize)?;
         let api_docs = parse_bool(&get, "SAFAPAC_API_DOCS", dev)?;
+        let pipeline = safapac_worker::PipelineSettings::from_lookup(get)
+            .map_err(|e| invalid(e.name, e.problem))?;
+        let embedded_worker = parse_bool(&get, "SAFAPAC_EMBEDDED_WORKER", false)?;
 
         Ok(Config {
             environment,
@@ -300,6 +307,8 @@ impl Config {
             password_hash_concurrency,
             max_body_bytes,
             api_docs,
+            pipeline,
+            embedded_worker,
         })
     }
 

@@ -212,13 +212,42 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let pool = safapac_db::build_pool(&config.database).context("building the database pool")?;
     let mailer = Mailer::from_config(&config).context("configuring mail")?;
+    // Lazy: the API starts and serves everything but fresh deliveries while Redis is down.
+    let conn = safapac_worker::queue::connect(&config.pipeline, true)
+        .await
+        .context("REDIS_URL")?;
+    let queue = safapac_worker::queue::JobQueue::new(safapac_worker::queue::storage(
+        conn,
+        &config.pipeline,
+    ));
     let bind = config.bind;
-    let state = AppState::new(config, pool, mailer);
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let embedded = config.embedded_worker.then(|| {
+        tracing::info!("running the calculation worker in this process");
+        tokio::spawn(safapac_worker::run::run(
+            pool.clone(),
+            config.pipeline.clone(),
+            async {
+                let _ = worker_stopped.await;
+            },
+        ))
+    });
+    let state = AppState::new(config, pool, mailer).with_queue(queue);
     tracing::info!(%bind, "listening");
-    HttpServer::new(move || build_app(state.clone()))
+    let served = HttpServer::new(move || build_app(state.clone()))
         .bind(bind)
         .with_context(|| format!("binding {bind}"))?
         .run()
         .await
-        .context("running the HTTP server")
+        .context("running the HTTP server");
+    // The server has stopped (SIGTERM or Ctrl-C): let the embedded worker finish its jobs.
+    let _ = stop_worker.send(());
+    if let Some(worker) = embedded {
+        match worker.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "embedded worker failed"),
+            Err(e) => tracing::error!(error = %e, "embedded worker panicked"),
+        }
+    }
+    served
 }

@@ -1,11 +1,12 @@
-//! `safapac-api [serve]` runs the HTTP API; `safapac-api migrate` applies migrations and the
-//! master-data seed, then exits.
+//! `safapac-api [serve] [--with-worker]` runs the HTTP API (with `--with-worker`, also the
+//! calculation worker); `safapac-api migrate` applies migrations and the master-data seed,
+//! then exits.
 
 use std::process::ExitCode;
 
 use safapac_api::config::Config;
 
-const USAGE: &str = "usage: safapac-api [serve | migrate]";
+const USAGE: &str = "usage: safapac-api [serve] [--with-worker] | safapac-api migrate";
 
 // Multi-threaded runtime: the migration harness blocks on a worker thread.
 #[tokio::main]
@@ -23,20 +24,33 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    let command = std::env::args().nth(1);
-    if !matches!(command.as_deref(), None | Some("serve" | "migrate")) {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let with_worker = args.iter().any(|a| a == "--with-worker");
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "--with-worker")
+        .collect();
+    let command = match words.as_slice() {
+        [] | ["serve"] => "serve",
+        ["migrate"] if !with_worker => "migrate",
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::from_env() {
-        Ok(config) => config,
+        Ok(mut config) => {
+            config.embedded_worker |= with_worker;
+            config
+        }
         Err(e) => {
             eprintln!("configuration error: {e}");
             return ExitCode::from(2);
         }
     };
-    let outcome = match command.as_deref() {
-        Some("migrate") => safapac_api::migrate(&config).await,
+    let outcome = match command {
+        "migrate" => safapac_api::migrate(&config).await,
         _ => safapac_api::serve(config).await,
     };
     match outcome {

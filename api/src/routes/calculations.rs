@@ -199,13 +199,13 @@ pub struct CalculationStatusBody {
 
 fn status_message(status: &str, error: Option<&str>) -> String {
     match status {
-        "calculated" => "Calculation complete.".to_owned(),
-        "calculating" => "Calculation in progress.".to_owned(),
+        "calculated" => "Calculation complete".to_owned(),
+        "calculating" => "Calculation in progress".to_owned(),
         "failed" => match error {
             Some(reason) => format!("Calculation failed: {reason}. Please try again."),
             None => "Calculation failed. Please try again.".to_owned(),
         },
-        _ => "Calculation not started.".to_owned(),
+        _ => "Calculation not started".to_owned(),
     }
 }
 

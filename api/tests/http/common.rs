@@ -68,10 +68,20 @@ impl TestApp {
         })
         .unwrap();
         config.database.max_size = 5;
+        // Each app gets its own queue (and Redis key prefix) on the local Redis.
+        config.pipeline.queue = format!("test_{}", uuid::Uuid::new_v4().simple());
+        config.pipeline.concurrency = 4;
         adjust(&mut config);
         let pool = safapac_db::build_pool(&config.database).unwrap();
         let (mailer, outbox) = Mailer::in_memory(&config);
-        let state = AppState::new(config, pool, mailer);
+        let conn = safapac_worker::queue::connect(&config.pipeline, true)
+            .await
+            .unwrap();
+        let queue = safapac_worker::queue::JobQueue::new(safapac_worker::queue::storage(
+            conn,
+            &config.pipeline,
+        ));
+        let state = AppState::new(config, pool, mailer).with_queue(queue);
         let service = Rc::new(test::init_service(build_app(state.clone())).await);
         let call: Call = Box::new(move |request| {
             let service = service.clone();
@@ -208,6 +218,37 @@ impl TestApp {
         created.body["id"].as_str().unwrap().to_owned()
     }
 
+    /// Runs the calculation worker (consumer and sweeper) for this app until stopped.
+    pub fn start_worker(&self) -> RunningWorker {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(safapac_worker::run::run(
+            self.state.pool.clone(),
+            self.state.config.pipeline.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        RunningWorker { stop, handle }
+    }
+
+    /// Deletes this app's queue keys from Redis (never the whole database: it is shared).
+    pub async fn clear_queue(&self) {
+        let Some(queue) = &self.state.queue else {
+            return;
+        };
+        let mut storage = queue.storage().clone();
+        let pattern = format!("{}*", self.state.config.pipeline.queue);
+        let conn = storage.get_connection();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(pattern)
+            .query_async(conn)
+            .await
+            .unwrap();
+        if !keys.is_empty() {
+            let _: () = redis::cmd("DEL").arg(keys).query_async(conn).await.unwrap();
+        }
+    }
+
     /// The scenarios of a project, by order.
     pub async fn scenarios(&self, token: &str, project_id: &str) -> Vec<Value> {
         let listed = self
@@ -215,6 +256,19 @@ impl TestApp {
             .await;
         assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
         listed.body.as_array().unwrap().clone()
+    }
+}
+
+pub struct RunningWorker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<Result<(), safapac_worker::run::RunError>>,
+}
+
+impl RunningWorker {
+    /// Stops it as SIGTERM would and asserts it shut down cleanly.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.handle.await.unwrap().unwrap();
     }
 }
 

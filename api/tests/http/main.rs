@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts;
+mod calculations;
 mod dashboard_flow;
 mod master_data;
 mod projects;
