@@ -81,6 +81,12 @@ pub struct Config {
     pub pipeline: safapac_worker::PipelineSettings,
     /// Also run the queue consumer and sweeper in this process (`--with-worker`).
     pub embedded_worker: bool,
+    /// `SAFAPAC_REDIS_PREFIX`: first segment of the rate-limit and cache keys in Redis.
+    pub redis_prefix: String,
+    /// Per-client limits of the auth and calculation routes, and the flood shield.
+    pub rate_limits: crate::limits::RateLimitSettings,
+    /// `SAFAPAC_CACHE_TTL_SECONDS`: lifetime of the cached master data (1 h).
+    pub cache_ttl: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -289,6 +295,12 @@ impl Config {
         let pipeline = safapac_worker::PipelineSettings::from_lookup(get)
             .map_err(|e| invalid(e.name, e.problem))?;
         let embedded_worker = parse_bool(&get, "SAFAPAC_EMBEDDED_WORKER", false)?;
+        let redis_prefix = get("SAFAPAC_REDIS_PREFIX").unwrap_or_else(|| "safapac".into());
+        let rate_limits = crate::limits::RateLimitSettings::from_lookup(get)?;
+        let cache_ttl = Duration::from_secs(parse(&get, "SAFAPAC_CACHE_TTL_SECONDS", 3_600u64)?);
+        if cache_ttl.is_zero() {
+            return Err(invalid("SAFAPAC_CACHE_TTL_SECONDS", "must be at least 1"));
+        }
 
         Ok(Config {
             environment,
@@ -309,6 +321,9 @@ impl Config {
             api_docs,
             pipeline,
             embedded_worker,
+            redis_prefix,
+            rate_limits,
+            cache_ttl,
         })
     }
 

@@ -2,10 +2,14 @@
 //! scenarios, master data). `build_app` assembles the actix application around an
 //! [`AppState`]; `serve` and `migrate` are the binary's two commands.
 
+pub mod admin;
 pub mod auth;
+pub mod cache;
 pub mod config;
+pub mod counters;
 pub mod error;
 pub mod json_body;
+pub mod limits;
 pub mod mail;
 pub mod openapi;
 pub mod routes;
@@ -41,23 +45,49 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Where calculation jobs are pushed; without one, jobs wait for a sweeper to deliver them.
     pub queue: Option<safapac_worker::queue::JobQueue>,
+    pub limits: Arc<limits::RateLimits>,
+    pub master_cache: Arc<cache::MasterCache>,
+    pub counters: Arc<counters::Counters>,
 }
 
 impl AppState {
-    pub fn new(config: Config, pool: DbPool, mailer: Mailer) -> AppState {
+    /// Must run inside a Tokio runtime (the Redis connection of the limits and the cache is
+    /// made lazily, by a task). Fails only on a malformed `REDIS_URL`.
+    pub fn new(config: Config, pool: DbPool, mailer: Mailer) -> anyhow::Result<AppState> {
         let tokens = TokenIssuer::new(
             &config.secret_key,
             config.access_token_ttl,
             config.refresh_token_ttl,
         );
-        AppState {
+        let counters = Arc::new(counters::Counters::default());
+        let redis = limits::connect(&config.pipeline.redis_url, config.rate_limits.redis_timeout)
+            .context("REDIS_URL")?;
+        let limits = Arc::new(limits::RateLimits::new(
+            config.rate_limits.clone(),
+            &config.redis_prefix,
+            redis.clone(),
+            counters.clone(),
+        ));
+        let master_cache = Arc::new(cache::MasterCache::new(
+            pool.clone(),
+            redis,
+            &config.pipeline.redis_url,
+            &config.redis_prefix,
+            config.cache_ttl,
+            config.rate_limits.redis_timeout,
+            counters.clone(),
+        ));
+        Ok(AppState {
+            limits,
+            master_cache,
+            counters,
             passwords: PasswordHasher::new(config.password_hash_concurrency),
             tokens: Arc::new(tokens),
             config: Arc::new(config),
             pool,
             mailer,
             queue: None,
-        }
+        })
     }
 
     /// Pushes calculation jobs to `queue`.
@@ -89,6 +119,7 @@ pub fn build_app(
 > {
     let cors = cors(&state.config.cors_origins);
     let api_docs = state.config.api_docs;
+    let shield = state.limits.shield();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
@@ -101,6 +132,8 @@ pub fn build_app(
             }
         })
         .default_service(web::to(not_found))
+        // Innermost, so its 429s get the security, CORS and request-id headers too.
+        .wrap(shield)
         .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
         .wrap(
             DefaultHeaders::new()
@@ -125,7 +158,13 @@ fn cors(origins: &[String]) -> Cors {
             Method::OPTIONS,
         ])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .expose_headers([header::RETRY_AFTER, HeaderName::from_static(REQUEST_ID)])
+        .expose_headers([
+            header::RETRY_AFTER,
+            HeaderName::from_static(REQUEST_ID),
+            limits::RATELIMIT_LIMIT,
+            limits::RATELIMIT_REMAINING,
+            limits::RATELIMIT_RESET,
+        ])
         .max_age(600);
     for origin in origins {
         cors = cors.allowed_origin(origin);
@@ -232,7 +271,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             },
         ))
     });
-    let state = AppState::new(config, pool, mailer).with_queue(queue);
+    let state = AppState::new(config, pool, mailer)?.with_queue(queue);
+    limits::spawn_housekeeping(&state.limits);
     tracing::info!(%bind, "listening");
     let served = HttpServer::new(move || build_app(state.clone()))
         .bind(bind)

@@ -1,12 +1,14 @@
 //! `safapac-api [serve] [--with-worker]` runs the HTTP API (with `--with-worker`, also the
 //! calculation worker); `safapac-api migrate` applies migrations and the master-data seed,
-//! then exits.
+//! then exits; `safapac-api create-admin --email <email> [--name <name>]` makes or promotes an
+//! administrator (password from `SAFAPAC_ADMIN_PASSWORD` or standard input).
 
 use std::process::ExitCode;
 
 use safapac_api::config::Config;
 
-const USAGE: &str = "usage: safapac-api [serve] [--with-worker] | safapac-api migrate";
+const USAGE: &str = "usage: safapac-api [serve] [--with-worker] | safapac-api migrate \
+                     | safapac-api create-admin --email <email> [--name <name>]";
 
 // Multi-threaded runtime: the migration harness blocks on a worker thread.
 #[tokio::main]
@@ -31,9 +33,21 @@ async fn main() -> ExitCode {
         .map(String::as_str)
         .filter(|a| *a != "--with-worker")
         .collect();
+    let mut admin = None;
     let command = match words.as_slice() {
         [] | ["serve"] => "serve",
         ["migrate"] if !with_worker => "migrate",
+        ["create-admin", "--email", email] if !with_worker => {
+            admin = Some((email.to_string(), "Administrator".to_owned()));
+            "create-admin"
+        }
+        ["create-admin", "--email", email, "--name", name]
+        | ["create-admin", "--name", name, "--email", email]
+            if !with_worker =>
+        {
+            admin = Some((email.to_string(), name.to_string()));
+            "create-admin"
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -49,8 +63,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let outcome = match command {
-        "migrate" => safapac_api::migrate(&config).await,
+    let outcome = match (command, admin) {
+        ("create-admin", Some((email, name))) => create_admin(&config, &email, &name).await,
+        ("migrate", _) => safapac_api::migrate(&config).await,
         _ => safapac_api::serve(config).await,
     };
     match outcome {
@@ -60,4 +75,19 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use safapac_api::admin::{AdminOutcome, read_password};
+
+    let pool = safapac_db::build_pool(&config.database).context("building the database pool")?;
+    let hasher = safapac_api::auth::password::PasswordHasher::new(1);
+    let outcome =
+        safapac_api::admin::create_admin(&pool, &hasher, email, name, read_password).await?;
+    match outcome {
+        AdminOutcome::Created => println!("created administrator {email}"),
+        AdminOutcome::Promoted => println!("{email} is now an administrator"),
+    }
+    Ok(())
 }

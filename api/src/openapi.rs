@@ -6,7 +6,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, calculations, health, master_data, projects, scenarios};
+use crate::routes::{auth, cache, calculations, health, master_data, projects, scenarios};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,9 @@ use crate::routes::{auth, calculations, health, master_data, projects, scenarios
         auth::logout,
         auth::me,
         master_data::master_data,
+        master_data::master_data_fresh,
+        cache::status,
+        cache::invalidate,
         master_data::process_technologies,
         master_data::feedstocks,
         master_data::countries,

@@ -1,13 +1,15 @@
 //! The master-data reads: shared by every authenticated user, ordered by id (units by group,
 //! then name).
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
-use safapac_db::models;
+use safapac_db::{DbPool, models};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::extract::AuthUser;
+use crate::cache::CachedMasterData;
 use crate::error::{ApiError, ErrorBody};
 
 #[derive(Serialize, ToSchema)]
@@ -171,7 +173,25 @@ fn converted<R, T: From<R>>(rows: Vec<R>) -> Vec<T> {
     rows.into_iter().map(T::from).collect()
 }
 
-/// Every master table in one document.
+/// Every master table in one document, read from Postgres.
+pub async fn load(pool: &DbPool) -> Result<MasterData, ApiError> {
+    let mut conn = pool
+        .get()
+        .await
+        .map_err(|e| ApiError::from(safapac_db::DbError::from(e)))?;
+    let db = &mut conn;
+    Ok(MasterData {
+        processes: converted(safapac_db::master::processes(db).await?),
+        feedstocks: converted(safapac_db::master::feedstocks(db).await?),
+        utilities: converted(safapac_db::master::utilities(db).await?),
+        products: converted(safapac_db::master::products(db).await?),
+        countries: converted(safapac_db::master::countries(db).await?),
+        units: converted(safapac_db::master::units(db).await?),
+    })
+}
+
+/// Every master table in one document, from the cache (this replica's copy, else Redis, else
+/// Postgres).
 #[utoipa::path(
     get, path = "/api/v1/master-data", tag = "master data",
     security(("bearer" = [])),
@@ -181,16 +201,43 @@ pub async fn master_data(
     state: web::Data<AppState>,
     _: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let db = &mut conn;
-    Ok(HttpResponse::Ok().json(MasterData {
-        processes: converted(safapac_db::master::processes(db).await?),
-        feedstocks: converted(safapac_db::master::feedstocks(db).await?),
-        utilities: converted(safapac_db::master::utilities(db).await?),
-        products: converted(safapac_db::master::products(db).await?),
-        countries: converted(safapac_db::master::countries(db).await?),
-        units: converted(safapac_db::master::units(db).await?),
-    }))
+    let entry = state.master_cache.get().await?;
+    Ok(json_response(&entry))
+}
+
+/// Every master table read from Postgres now; the result replaces the cached copy on every
+/// replica (admin only).
+#[utoipa::path(
+    get, path = "/api/v1/master-data/fresh", tag = "master data",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MasterData),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)
+    )
+)]
+pub async fn master_data_fresh(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(user)?;
+    let entry = state.master_cache.refresh().await?;
+    Ok(json_response(&entry))
+}
+
+/// The cached document is kept serialised: serving it is a copy of a reference.
+fn json_response(entry: &CachedMasterData) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(entry.json.clone())
+}
+
+pub fn require_admin(user: AuthUser) -> Result<(), ApiError> {
+    if user.is_admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("Admin access required"))
+    }
 }
 
 #[utoipa::path(

@@ -1,8 +1,12 @@
 //! Route table. Every API route lives under `/api/v1`; only `/` and `/health` do not.
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
+use crate::limits::{Policy, enforce};
+
 pub mod auth;
+pub mod cache;
 pub mod calculations;
 pub mod health;
 pub mod master_data;
@@ -11,22 +15,38 @@ pub mod scenarios;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, patch, post, put, resource};
+    // Each limited route is wrapped in its own policy's middleware.
+    macro_rules! limited {
+        ($path:expr, $policy:expr) => {
+            resource($path).wrap(from_fn(|req, next| enforce($policy, req, next)))
+        };
+    }
 
     cfg.service(resource("/").route(get().to(health::banner)))
         .service(resource("/health").route(get().to(health::health)))
         .service(
             web::scope("/api/v1")
-                .service(resource("/auth/register").route(post().to(auth::register)))
-                .service(resource("/auth/verify-email").route(post().to(auth::verify_email)))
                 .service(
-                    resource("/auth/resend-verification")
+                    limited!("/auth/register", Policy::Register).route(post().to(auth::register)),
+                )
+                .service(
+                    limited!("/auth/verify-email", Policy::VerifyEmail)
+                        .route(post().to(auth::verify_email)),
+                )
+                .service(
+                    limited!("/auth/resend-verification", Policy::ResendVerification)
                         .route(post().to(auth::resend_verification)),
                 )
-                .service(resource("/auth/login").route(post().to(auth::login)))
-                .service(resource("/auth/refresh").route(post().to(auth::refresh)))
+                .service(limited!("/auth/login", Policy::Login).route(post().to(auth::login)))
+                .service(limited!("/auth/refresh", Policy::Refresh).route(post().to(auth::refresh)))
                 .service(resource("/auth/logout").route(post().to(auth::logout)))
                 .service(resource("/auth/me").route(get().to(auth::me)))
                 .service(resource("/master-data").route(get().to(master_data::master_data)))
+                .service(
+                    resource("/master-data/fresh").route(get().to(master_data::master_data_fresh)),
+                )
+                .service(resource("/cache/status").route(get().to(cache::status)))
+                .service(resource("/cache/invalidate").route(post().to(cache::invalidate)))
                 .service(
                     resource("/process-technologies")
                         .route(get().to(master_data::process_technologies)),
@@ -78,24 +98,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(patch().to(scenarios::draft_direct)),
                 )
                 .service(
-                    resource("/projects/{project_id}/scenarios/{scenario_id}/calculate")
-                        .route(post().to(calculations::calculate_nested)),
+                    limited!(
+                        "/projects/{project_id}/scenarios/{scenario_id}/calculate",
+                        Policy::Calculate
+                    )
+                    .route(post().to(calculations::calculate_nested)),
                 )
                 .service(
-                    resource("/projects/{project_id}/scenarios/{scenario_id}/calculate/sync")
-                        .route(post().to(calculations::calculate_sync_nested)),
+                    limited!(
+                        "/projects/{project_id}/scenarios/{scenario_id}/calculate/sync",
+                        Policy::CalculateSync
+                    )
+                    .route(post().to(calculations::calculate_sync_nested)),
                 )
                 .service(
                     resource("/projects/{project_id}/scenarios/{scenario_id}/calculate/status")
                         .route(get().to(calculations::status_nested)),
                 )
                 .service(
-                    resource("/scenarios/{scenario_id}/calculate")
+                    limited!("/scenarios/{scenario_id}/calculate", Policy::Calculate)
                         .route(post().to(calculations::calculate_direct)),
                 )
                 .service(
-                    resource("/scenarios/{scenario_id}/calculate/sync")
-                        .route(post().to(calculations::calculate_sync_direct)),
+                    limited!(
+                        "/scenarios/{scenario_id}/calculate/sync",
+                        Policy::CalculateSync
+                    )
+                    .route(post().to(calculations::calculate_sync_direct)),
                 )
                 .service(
                     resource("/scenarios/{scenario_id}/calculate/status")

@@ -99,7 +99,7 @@ async fn verification_is_single_use_tolerates_double_clicks_and_reports_expiry()
 
 #[actix_web::test]
 async fn resend_answers_the_same_for_every_address_and_rotates_the_link() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(crate::common::generous_limits).await;
     app.register("A", "pending@example.org", PASSWORD).await;
     let first = app.verification_token("pending@example.org").unwrap();
     app.sign_up("done@example.org").await;

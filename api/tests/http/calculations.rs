@@ -268,7 +268,7 @@ fn expected_outcome(name: &str) -> (StatusCode, &'static str) {
 
 #[actix_web::test]
 async fn every_request_the_original_mishandled_gets_a_useful_answer() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(crate::common::generous_limits).await;
     let worker = app.start_worker();
     let cases: Vec<Value> = serde_json::from_str(include_str!("data/invalid_cases.json")).unwrap();
     assert_eq!(cases.len(), 17);

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use actix_http::Request;
 use actix_web::http::header::{self, HeaderMap};
@@ -9,6 +10,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use futures_util::future::LocalBoxFuture;
 use safapac_api::config::Config;
+use safapac_api::limits::{Policy, Quota};
 use safapac_api::mail::{Mailer, SentMail};
 use safapac_api::{AppState, build_app};
 use safapac_db::testing::TestDatabase;
@@ -43,7 +45,8 @@ pub struct TestApp {
     pub outbox: Arc<Mutex<Vec<SentMail>>>,
     call: Call,
     // Held for its Drop, which drops the database (declared last: dropped after the pool).
-    _db: TestDatabase,
+    // Shared by the replicas of one test.
+    _db: Rc<TestDatabase>,
 }
 
 /// A signed-in user.
@@ -68,10 +71,21 @@ impl TestApp {
         })
         .unwrap();
         config.database.max_size = 5;
-        // Each app gets its own queue (and Redis key prefix) on the local Redis.
+        // Each app gets its own queue and Redis key prefix on the local Redis.
         config.pipeline.queue = format!("test_{}", uuid::Uuid::new_v4().simple());
+        config.redis_prefix = format!("test_{}", uuid::Uuid::new_v4().simple());
         config.pipeline.concurrency = 4;
         adjust(&mut config);
+        TestApp::build(config, Rc::new(db)).await
+    }
+
+    /// A second instance of the API on the same database and the same Redis keys, as another
+    /// replica behind a load balancer would be.
+    pub async fn replica(&self) -> TestApp {
+        TestApp::build((*self.state.config).clone(), self._db.clone()).await
+    }
+
+    async fn build(config: Config, db: Rc<TestDatabase>) -> TestApp {
         let pool = safapac_db::build_pool(&config.database).unwrap();
         let (mailer, outbox) = Mailer::in_memory(&config);
         let conn = safapac_worker::queue::connect(&config.pipeline, true)
@@ -81,7 +95,9 @@ impl TestApp {
             conn,
             &config.pipeline,
         ));
-        let state = AppState::new(config, pool, mailer).with_queue(queue);
+        let state = AppState::new(config, pool, mailer)
+            .unwrap()
+            .with_queue(queue);
         let service = Rc::new(test::init_service(build_app(state.clone())).await);
         let call: Call = Box::new(move |request| {
             let service = service.clone();
@@ -269,6 +285,14 @@ impl RunningWorker {
     pub async fn stop(self) {
         let _ = self.stop.send(());
         self.handle.await.unwrap().unwrap();
+    }
+}
+
+/// For tests that register or calculate more often than one client may (the default
+/// limits stay in force everywhere else): every policy raised far above what a test sends.
+pub fn generous_limits(config: &mut Config) {
+    for policy in Policy::ALL {
+        *config.rate_limits.quota_mut(policy) = Quota::new(1_000, Duration::from_secs(60));
     }
 }
 

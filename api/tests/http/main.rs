@@ -5,8 +5,10 @@
 mod common;
 
 mod accounts;
+mod cache;
 mod calculations;
 mod dashboard_flow;
+mod limits;
 mod master_data;
 mod projects;
 mod scenarios;

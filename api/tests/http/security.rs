@@ -185,7 +185,7 @@ async fn two_refreshes_at_once_both_succeed_within_the_grace_window() {
 
 #[actix_web::test]
 async fn register_does_not_reveal_whether_an_email_exists() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(crate::common::generous_limits).await;
     app.sign_up("verified@example.org").await;
     app.register("P", "pending@example.org", PASSWORD).await;
     let fresh = app.register("N", "new@example.org", PASSWORD).await;

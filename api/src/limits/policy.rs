@@ -1,0 +1,77 @@
+//! The limited operations and their defaults (api-contract §2.7).
+
+use std::time::Duration;
+
+use super::settings::Quota;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Policy {
+    Login,
+    Register,
+    Refresh,
+    VerifyEmail,
+    ResendVerification,
+    Calculate,
+    CalculateSync,
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3_600);
+
+impl Policy {
+    pub const ALL: [Policy; 7] = [
+        Policy::Login,
+        Policy::Register,
+        Policy::Refresh,
+        Policy::VerifyEmail,
+        Policy::ResendVerification,
+        Policy::Calculate,
+        Policy::CalculateSync,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Name in Redis keys, metrics and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Login => "login",
+            Policy::Register => "register",
+            Policy::Refresh => "refresh",
+            Policy::VerifyEmail => "verify_email",
+            Policy::ResendVerification => "resend_verification",
+            Policy::Calculate => "calculate",
+            Policy::CalculateSync => "calculate_sync",
+        }
+    }
+
+    /// The variable that overrides [`Policy::default_quota`].
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Policy::Login => "SAFAPAC_RATE_LOGIN",
+            Policy::Register => "SAFAPAC_RATE_REGISTER",
+            Policy::Refresh => "SAFAPAC_RATE_REFRESH",
+            Policy::VerifyEmail => "SAFAPAC_RATE_VERIFY_EMAIL",
+            Policy::ResendVerification => "SAFAPAC_RATE_RESEND_VERIFICATION",
+            Policy::Calculate => "SAFAPAC_RATE_CALCULATE",
+            Policy::CalculateSync => "SAFAPAC_RATE_CALCULATE_SYNC",
+        }
+    }
+
+    pub fn default_quota(self) -> Quota {
+        match self {
+            Policy::Login => Quota::new(5, MINUTE),
+            Policy::Register | Policy::ResendVerification => Quota::new(3, HOUR),
+            Policy::Refresh | Policy::VerifyEmail | Policy::Calculate | Policy::CalculateSync => {
+                Quota::new(10, MINUTE)
+            }
+        }
+    }
+
+    /// Calculations are also counted per account, so one user behind many addresses cannot
+    /// multiply their share.
+    pub fn per_user(self) -> bool {
+        matches!(self, Policy::Calculate | Policy::CalculateSync)
+    }
+}
