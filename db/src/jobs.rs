@@ -12,8 +12,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::DbError;
 use crate::schema::{calculation_jobs, projects, scenarios};
-use crate::{DbError, projects as project_queries, scenarios as scenario_queries};
 
 /// Job statuses: `queued → running → succeeded | failed | superseded`.
 pub mod status {
@@ -61,8 +61,9 @@ pub struct Submitted {
 }
 
 /// Stores the inputs on an owned scenario, bumps its revision, marks it `calculating` and
-/// records the job for that revision, in one transaction. `None`: no such scenario for this
-/// user (or not under `parent`).
+/// records the job for that revision — one statement, so one round trip, atomic, and the
+/// scenario's row lock orders concurrent submissions. `None`: no such scenario for this user
+/// (or not under `parent`).
 pub async fn submit(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -70,54 +71,55 @@ pub async fn submit(
     parent: Option<Uuid>,
     submission: Submission,
 ) -> Result<Option<Submitted>, DbError> {
-    conn.transaction::<_, DbError, _>(async move |conn| {
-        let Some(scenario) =
-            scenario_queries::lock_owned(conn, user_id, scenario_id, parent).await?
-        else {
-            return Ok(None);
-        };
-        let now = Utc::now();
-        let revision: i64 = diesel::update(scenarios::table.find(scenario.id))
-            .set((
-                scenarios::user_inputs.eq(submission.inputs),
-                scenarios::process_id.eq(submission.process_id),
-                scenarios::feedstock_id.eq(submission.feedstock_id),
-                scenarios::country_id.eq(submission.country_id),
-                scenarios::status.eq("calculating"),
-                scenarios::revision.eq(scenarios::revision + 1),
-                scenarios::updated_at.eq(now),
-            ))
-            .returning(scenarios::revision)
-            .get_result(conn)
-            .await?;
-        project_queries::touch(conn, scenario.project_id).await?;
-        let job_id = Uuid::now_v7();
-        let (status, attempts, started_at) = if submission.synchronous {
-            (status::RUNNING, 1, Some(now))
-        } else {
-            (status::QUEUED, 0, None)
-        };
-        diesel::insert_into(calculation_jobs::table)
-            .values((
-                calculation_jobs::id.eq(job_id),
-                calculation_jobs::scenario_id.eq(scenario.id),
-                calculation_jobs::revision.eq(revision),
-                calculation_jobs::status.eq(status),
-                calculation_jobs::attempts.eq(attempts),
-                calculation_jobs::started_at.eq(started_at),
-                calculation_jobs::synchronous.eq(submission.synchronous),
-                // The caller pushes the first delivery right after the commit; should that
-                // push fail, the sweeper sends delivery 1 once `requeue_after` has passed.
-                calculation_jobs::pushes.eq(i32::from(!submission.synchronous)),
-                calculation_jobs::last_pushed_at.eq(Some(now)),
-                calculation_jobs::created_at.eq(now),
-                calculation_jobs::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
-        Ok(Some(Submitted { job_id, revision }))
-    })
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = BigInt)]
+        revision: i64,
+    }
+    let job_id = Uuid::now_v7();
+    let row: Option<Row> = diesel::sql_query(
+        "WITH s AS (
+            UPDATE scenarios
+               SET user_inputs = $4, process_id = $5, feedstock_id = $6, country_id = $7,
+                   status = 'calculating', revision = revision + 1, updated_at = now()
+             WHERE id = $2
+               AND project_id IN (SELECT id FROM projects WHERE user_id = $3)
+               AND ($8::uuid IS NULL OR project_id = $8)
+         RETURNING id, project_id, revision),
+         p AS (UPDATE projects SET updated_at = now() WHERE id = (SELECT project_id FROM s))
+         INSERT INTO calculation_jobs
+                (id, scenario_id, revision, status, attempts, started_at, synchronous,
+                 pushes, last_pushed_at)
+         SELECT $1, s.id, s.revision,
+                CASE WHEN $9 THEN 'running' ELSE 'queued' END,
+                CASE WHEN $9 THEN 1 ELSE 0 END,
+                CASE WHEN $9 THEN now() END,
+                $9,
+                -- The caller pushes the first delivery right after this commits; should that
+                -- push fail, the sweeper sends delivery 1 once `requeue_after` has passed.
+                CASE WHEN $9 THEN 0 ELSE 1 END,
+                now()
+           FROM s
+      RETURNING id, revision",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(job_id)
+    .bind::<diesel::sql_types::Uuid, _>(scenario_id)
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .bind::<diesel::sql_types::Jsonb, _>(submission.inputs)
+    .bind::<Integer, _>(submission.process_id)
+    .bind::<Integer, _>(submission.feedstock_id)
+    .bind::<Integer, _>(submission.country_id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(parent)
+    .bind::<diesel::sql_types::Bool, _>(submission.synchronous)
+    .get_result(conn)
     .await
+    .optional()?;
+    Ok(row.map(|r| Submitted {
+        job_id: r.id,
+        revision: r.revision,
+    }))
 }
 
 /// A job a worker may now compute.
@@ -143,67 +145,65 @@ pub enum Claim {
 }
 
 /// Moves a job to `running` (from `queued`, or from a `running` whose worker has been silent
-/// past `stale_after`) and counts the attempt. Superseded and over-cap jobs are closed here.
+/// past `stale_after`), counts the attempt and reads the inputs, in one statement.
+/// Superseded and over-cap jobs are closed here.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     job_id: Uuid,
     max_attempts: i32,
     stale_after: Duration,
 ) -> Result<Claim, DbError> {
-    conn.transaction::<_, DbError, _>(async move |conn| {
-        #[derive(QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Uuid)]
-            scenario_id: Uuid,
-            #[diesel(sql_type = BigInt)]
-            revision: i64,
-            #[diesel(sql_type = Integer)]
-            attempts: i32,
-            #[diesel(sql_type = BigInt)]
-            current_revision: i64,
-        }
-        let row: Option<Row> = diesel::sql_query(
-            "UPDATE calculation_jobs j
-                SET status = 'running', attempts = j.attempts + 1,
-                    started_at = now(), updated_at = now()
-               FROM scenarios s
-              WHERE j.id = $1 AND s.id = j.scenario_id
-                AND (j.status = 'queued'
-                     OR (j.status = 'running' AND NOT j.synchronous AND j.started_at < now() - $2))
-          RETURNING j.scenario_id, j.revision, j.attempts, s.revision AS current_revision",
-        )
-        .bind::<diesel::sql_types::Uuid, _>(job_id)
-        .bind::<Interval, _>(interval(stale_after))
-        .get_result(conn)
-        .await
-        .optional()?;
-        let Some(row) = row else {
-            return Ok(Claim::Skip);
-        };
-        if row.revision != row.current_revision {
-            close(conn, job_id, status::SUPERSEDED, None).await?;
-            return Ok(Claim::Superseded);
-        }
-        if row.attempts > max_attempts {
-            let message = format!("gave up after {max_attempts} attempts");
-            close(conn, job_id, status::FAILED, Some(&message)).await?;
-            fail_scenario(conn, row.scenario_id, row.revision).await?;
-            return Ok(Claim::AttemptsExhausted);
-        }
-        let inputs: Value = scenarios::table
-            .find(row.scenario_id)
-            .select(scenarios::user_inputs)
-            .first(conn)
-            .await?;
-        Ok(Claim::Run(Claimed {
-            job_id,
-            scenario_id: row.scenario_id,
-            revision: row.revision,
-            attempts: row.attempts,
-            inputs,
-        }))
-    })
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        scenario_id: Uuid,
+        #[diesel(sql_type = BigInt)]
+        revision: i64,
+        #[diesel(sql_type = Integer)]
+        attempts: i32,
+        #[diesel(sql_type = BigInt)]
+        current_revision: i64,
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        inputs: Value,
+    }
+    let row: Option<Row> = diesel::sql_query(
+        "WITH c AS (
+            UPDATE calculation_jobs j
+               SET status = 'running', attempts = j.attempts + 1,
+                   started_at = now(), updated_at = now()
+             WHERE j.id = $1
+               AND (j.status = 'queued'
+                    OR (j.status = 'running' AND NOT j.synchronous AND j.started_at < now() - $2))
+         RETURNING j.scenario_id, j.revision, j.attempts)
+         SELECT c.scenario_id, c.revision, c.attempts, s.revision AS current_revision,
+                s.user_inputs AS inputs
+           FROM c JOIN scenarios s ON s.id = c.scenario_id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(job_id)
+    .bind::<Interval, _>(interval(stale_after))
+    .get_result(conn)
     .await
+    .optional()?;
+    let Some(row) = row else {
+        return Ok(Claim::Skip);
+    };
+    if row.revision != row.current_revision {
+        close(conn, job_id, status::SUPERSEDED, None).await?;
+        return Ok(Claim::Superseded);
+    }
+    if row.attempts > max_attempts {
+        let message = format!("gave up after {max_attempts} attempts");
+        close(conn, job_id, status::FAILED, Some(&message)).await?;
+        fail_scenario(conn, row.scenario_id, row.revision).await?;
+        return Ok(Claim::AttemptsExhausted);
+    }
+    Ok(Claim::Run(Claimed {
+        job_id,
+        scenario_id: row.scenario_id,
+        revision: row.revision,
+        attempts: row.attempts,
+        inputs: row.inputs,
+    }))
 }
 
 /// How a finished job was recorded.
@@ -217,39 +217,53 @@ pub enum Finish {
     AlreadyFinished,
 }
 
-/// Stores a successful result on the scenario if the job's revision is still current. The
-/// results are JSON texts, handed to Postgres as they are (no intermediate JSON tree).
+#[derive(QueryableByName)]
+struct FinishRow {
+    #[diesel(sql_type = Text)]
+    status: String,
+}
+
+fn finish_of(row: Option<FinishRow>) -> Finish {
+    match row.as_ref().map(|r| r.status.as_str()) {
+        None => Finish::AlreadyFinished,
+        Some(status::SUPERSEDED) => Finish::Superseded,
+        Some(_) => Finish::Recorded,
+    }
+}
+
+/// Stores a successful result on the scenario if the job's revision is still current, and
+/// closes the job — one statement. The scenario is updated first, guarded by the revision
+/// under its row lock, and the job's final status says whether that happened. The results
+/// are JSON texts, handed to Postgres as they are (no intermediate JSON tree).
 pub async fn succeed(
     conn: &mut AsyncPgConnection,
     job_id: Uuid,
     techno_economics: &str,
     financials: &str,
 ) -> Result<Finish, DbError> {
-    let (techno_economics, financials) = (techno_economics.to_owned(), financials.to_owned());
-    conn.transaction::<_, DbError, _>(async move |conn| {
-        let Some((scenario_id, revision, current)) = lock_running(conn, job_id).await? else {
-            return Ok(Finish::AlreadyFinished);
-        };
-        if revision != current {
-            close(conn, job_id, status::SUPERSEDED, None).await?;
-            return Ok(Finish::Superseded);
-        }
-        diesel::sql_query(
-            "WITH s AS (
-                UPDATE scenarios SET techno_economics = $2::jsonb, financial_analysis = $3::jsonb,
-                       status = 'calculated', updated_at = now()
-                 WHERE id = $1 RETURNING project_id)
-             UPDATE projects SET updated_at = now() WHERE id = (SELECT project_id FROM s)",
-        )
-        .bind::<diesel::sql_types::Uuid, _>(scenario_id)
-        .bind::<Text, _>(techno_economics)
-        .bind::<Text, _>(financials)
-        .execute(conn)
-        .await?;
-        close(conn, job_id, status::SUCCEEDED, None).await?;
-        Ok(Finish::Recorded)
-    })
+    let row: Option<FinishRow> = diesel::sql_query(
+        "WITH s AS (
+            UPDATE scenarios sc
+               SET techno_economics = $2::jsonb, financial_analysis = $3::jsonb,
+                   status = 'calculated', updated_at = now()
+              FROM calculation_jobs j
+             WHERE j.id = $1 AND j.status = 'running'
+               AND sc.id = j.scenario_id AND sc.revision = j.revision
+         RETURNING sc.project_id),
+         p AS (UPDATE projects SET updated_at = now() WHERE id = (SELECT project_id FROM s))
+         UPDATE calculation_jobs
+            SET status = CASE WHEN EXISTS (SELECT 1 FROM s) THEN 'succeeded' ELSE 'superseded' END,
+                finished_at = now(), updated_at = now()
+          WHERE id = $1 AND status = 'running'
+      RETURNING status",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(job_id)
+    .bind::<Text, _>(techno_economics)
+    .bind::<Text, _>(financials)
+    .get_result(conn)
     .await
+    .optional()?;
+    Ok(finish_of(row))
 }
 
 /// Records a failure the client should see (`message` is shown as the job's error). The
@@ -259,19 +273,26 @@ pub async fn fail(
     job_id: Uuid,
     message: &str,
 ) -> Result<Finish, DbError> {
-    conn.transaction::<_, DbError, _>(async move |conn| {
-        let Some((scenario_id, revision, current)) = lock_running(conn, job_id).await? else {
-            return Ok(Finish::AlreadyFinished);
-        };
-        if revision != current {
-            close(conn, job_id, status::SUPERSEDED, None).await?;
-            return Ok(Finish::Superseded);
-        }
-        fail_scenario(conn, scenario_id, revision).await?;
-        close(conn, job_id, status::FAILED, Some(message)).await?;
-        Ok(Finish::Recorded)
-    })
+    let row: Option<FinishRow> = diesel::sql_query(
+        "WITH s AS (
+            UPDATE scenarios sc SET status = 'failed', updated_at = now()
+              FROM calculation_jobs j
+             WHERE j.id = $1 AND j.status = 'running'
+               AND sc.id = j.scenario_id AND sc.revision = j.revision
+         RETURNING sc.id)
+         UPDATE calculation_jobs
+            SET status = CASE WHEN EXISTS (SELECT 1 FROM s) THEN 'failed' ELSE 'superseded' END,
+                error = CASE WHEN EXISTS (SELECT 1 FROM s) THEN $2 END,
+                finished_at = now(), updated_at = now()
+          WHERE id = $1 AND status = 'running'
+      RETURNING status",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(job_id)
+    .bind::<Text, _>(message)
+    .get_result(conn)
     .await
+    .optional()?;
+    Ok(finish_of(row))
 }
 
 /// Returns a `running` job to `queued` after a transient failure, so its next delivery can
@@ -289,26 +310,6 @@ pub async fn release(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<bool,
     .execute(conn)
     .await?;
     Ok(n == 1)
-}
-
-/// Locks a running job and its scenario; returns (scenario, job revision, scenario revision).
-async fn lock_running(
-    conn: &mut AsyncPgConnection,
-    job_id: Uuid,
-) -> Result<Option<(Uuid, i64, i64)>, DbError> {
-    Ok(calculation_jobs::table
-        .inner_join(scenarios::table)
-        .filter(calculation_jobs::id.eq(job_id))
-        .filter(calculation_jobs::status.eq(status::RUNNING))
-        .select((
-            calculation_jobs::scenario_id,
-            calculation_jobs::revision,
-            scenarios::revision,
-        ))
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?)
 }
 
 async fn close(

@@ -217,7 +217,7 @@ pub(crate) async fn insert_placeholder(
 
 /// An owned scenario, read after locking its project row (so order changes, deletes and
 /// creates in one project are serialised) and the scenario row itself.
-pub(crate) async fn lock_owned(
+async fn lock_owned(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     scenario_id: Uuid,
