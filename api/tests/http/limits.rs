@@ -325,3 +325,39 @@ async fn with_redis_down_requests_succeed_login_stays_limited_and_sharing_resume
     }
     assert_eq!(Counters::get(&a.state.counters.limiter_fallbacks), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_flood_shield_stops_a_burst_from_one_client_on_any_route() {
+    let app = TestApp::with_config(|config| {
+        config.rate_limits.flood = Quota::new(3, Duration::from_secs(60));
+    })
+    .await;
+    let health = |ip: &str| TestRequest::get().uri("/health").peer_addr(peer(ip));
+    for _ in 0..3 {
+        assert_eq!(
+            app.request(health("203.0.113.60")).await.status,
+            StatusCode::OK
+        );
+    }
+    let refused = app.request(health("203.0.113.60")).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.detail().starts_with("Too many requests"),
+        "{}",
+        refused.text
+    );
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry), "retry-after {retry}");
+    assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(Counters::get(&app.state.counters.flood_rejections), 1);
+    // Other clients are not affected.
+    assert_eq!(
+        app.request(health("203.0.113.61")).await.status,
+        StatusCode::OK
+    );
+}
