@@ -276,51 +276,6 @@ fn zero_references_fall_back_like_python_falsy_values() {
     assert_eq!(steps[3]["calculation"], "0.0 × 1.0000 = 400.00");
 }
 
-/// `cargo test --release -p safapac-core --lib trace::tests::timing -- --ignored --nocapture`
-#[test]
-#[ignore = "timing, run in release"]
-fn timing() {
-    use std::time::Instant;
-    let cases: Vec<Value> = serde_json::from_str(CASES).unwrap();
-    let master = MasterData::builtin();
-    let request = crate::parse_request(&cases[0]["inputs"], master).unwrap();
-    let reference = crate::reference::ReferenceRecord::lookup(master, 1, 1, 1).unwrap();
-    let figures = crate::engine::compute(&request, &reference);
-    let median = |mut v: Vec<u128>| {
-        v.sort_unstable();
-        v[v.len() / 2]
-    };
-    let mut build = Vec::new();
-    let mut whole = Vec::new();
-    let mut render = Vec::new();
-    // SAFAPAC_TIMING=build times (and lets a profiler see) the build alone.
-    let build_only = std::env::var("SAFAPAC_TIMING").is_ok_and(|v| v == "build");
-    let iterations = std::env::var("SAFAPAC_TIMING_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
-    for _ in 0..iterations {
-        let t = Instant::now();
-        let traceables = std::hint::black_box(super::build(&request, &figures));
-        build.push(t.elapsed().as_nanos());
-        if build_only {
-            continue;
-        }
-        let t = Instant::now();
-        std::hint::black_box(crate::calculate_validated(request.clone(), master));
-        whole.push(t.elapsed().as_nanos());
-        let t = Instant::now();
-        std::hint::black_box(serde_json::to_string(&traceables.techno).unwrap());
-        render.push(t.elapsed().as_nanos());
-    }
-    eprintln!(
-        "median ns: trace::build {}, calculate_validated {}, serialise traceables {}",
-        median(build),
-        if build_only { 0 } else { median(whole) },
-        if build_only { 0 } else { median(render) }
-    );
-}
-
 mod no_panics {
     use proptest::prelude::*;
 
