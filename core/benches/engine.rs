@@ -1,6 +1,9 @@
 //! One calculation of the spec's worked example (HEFA / UCO / USA, 500 kt/yr):
 //! `compute` is a validated request to the result structure, traceables included;
-//! `round_trip` is request JSON text to result JSON bytes (parse, validate, compute, serialise).
+//! `round_trip` is request JSON text to result JSON bytes (parse, validate, compute, serialise)
+//! as the CLI does it (`Calculation::to_json_vec`); `round_trip_serde_json` the same with
+//! `serde_json::to_vec` (the same bytes, slower); `serialise` and `serialise_serde_json` the
+//! serialisation of a computed result alone.
 
 use std::hint::black_box;
 
@@ -34,8 +37,21 @@ fn bench(c: &mut Criterion) {
     c.bench_function("round_trip", |b| {
         b.iter(|| {
             let calc = calculate_str(black_box(&json), master).expect("valid");
+            black_box(calc.to_json_vec())
+        })
+    });
+    c.bench_function("round_trip_serde_json", |b| {
+        b.iter(|| {
+            let calc = calculate_str(black_box(&json), master).expect("valid");
             black_box(serde_json::to_vec(&calc).expect("serialises"))
         })
+    });
+    let calc = calculate_str(&json, master).expect("valid");
+    c.bench_function("serialise", |b| {
+        b.iter(|| black_box(black_box(&calc).to_json_vec()))
+    });
+    c.bench_function("serialise_serde_json", |b| {
+        b.iter(|| black_box(serde_json::to_vec(black_box(&calc)).expect("serialises")))
     });
 }
 

@@ -10,6 +10,7 @@
 pub mod engine;
 pub mod error;
 pub mod job;
+pub mod json;
 pub mod master;
 pub mod output;
 mod parse;

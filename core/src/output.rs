@@ -26,6 +26,32 @@ impl Calculation {
     pub fn financials(&self) -> Financials<'_> {
         Financials(self)
     }
+
+    /// The result document as compact JSON, as `serde_json::to_vec(self)` writes it, but
+    /// faster (see [`crate::json`]): for the CLI and anything that sends results on.
+    pub fn to_json_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(crate::json::RESULT_CAPACITY);
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends the result document as compact JSON to `out` (a reused buffer).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        // Every part serialises without error: string keys only, no failing implementation.
+        let _ = crate::json::to_writer_vec(out, self);
+    }
+
+    /// `technoEconomics` as JSON text, as `serde_json::to_string(&self.techno_economics())`
+    /// writes it, but faster.
+    pub fn techno_economics_json(&self) -> String {
+        crate::json::to_string(&self.techno_economics()).unwrap_or_default()
+    }
+
+    /// `financials` as JSON text, as `serde_json::to_string(&self.financials())` writes it,
+    /// but faster.
+    pub fn financials_json(&self) -> String {
+        crate::json::to_string(&self.financials()).unwrap_or_default()
+    }
 }
 
 impl Serialize for Calculation {

@@ -70,8 +70,9 @@ pub fn single(input: impl Read, mut out: impl Write, mut err: impl Write) -> io:
     }
     match calculate_str(&text, MasterData::builtin()) {
         Ok(calc) => {
-            serde_json::to_writer(&mut out, &calc)?;
-            writeln!(out)?;
+            let mut json = calc.to_json_vec();
+            json.push(b'\n');
+            out.write_all(&json)?;
             out.flush()?;
             Ok(Outcome::Ok)
         }
@@ -90,6 +91,8 @@ pub fn batch(input: impl BufRead, mut out: impl Write) -> io::Result<Outcome> {
     let master = MasterData::builtin();
     let mut outcome = Outcome::Ok;
     let mut buf = Vec::new();
+    // One result at a time is written through this buffer, reused from line to line.
+    let mut json = Vec::with_capacity(safapac_core::json::RESULT_CAPACITY);
     let mut reader = input;
     let mut line_no = 0;
     loop {
@@ -116,8 +119,9 @@ pub fn batch(input: impl BufRead, mut out: impl Write) -> io::Result<Outcome> {
                 Err(_) => Err(not_utf8_error()),
             }
         };
+        json.clear();
         match result {
-            Ok(calc) => serde_json::to_writer(&mut out, &calc)?,
+            Ok(calc) => calc.write_json(&mut json),
             Err(errors) => {
                 outcome = Outcome::Invalid;
                 let line = BatchErrorLine {
@@ -126,10 +130,11 @@ pub fn batch(input: impl BufRead, mut out: impl Write) -> io::Result<Outcome> {
                         problems: problems(&errors),
                     },
                 };
-                serde_json::to_writer(&mut out, &line)?;
+                serde_json::to_writer(&mut json, &line)?;
             }
         }
-        out.write_all(b"\n")?;
+        json.push(b'\n');
+        out.write_all(&json)?;
     }
     out.flush()?;
     Ok(outcome)
