@@ -78,21 +78,32 @@ fn word_needs_escape(w: u64) -> bool {
 /// The position of the first byte to escape, checking eight bytes at a time.
 #[inline]
 fn first_escape(bytes: &[u8]) -> Option<usize> {
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut words {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        if word_needs_escape(u64::from_le_bytes(word)) {
-            return chunk.iter().position(|&b| escaped(b)).map(|i| offset + i);
-        }
-        offset += 8;
+    let position = |from: usize| {
+        bytes[from..]
+            .iter()
+            .position(|&b| escaped(b))
+            .map(|i| from + i)
+    };
+    if bytes.len() < 8 {
+        return position(0);
     }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| escaped(b))
-        .map(|i| offset + i)
+    let word_at = |at: usize| {
+        let mut word = [0; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        word_needs_escape(u64::from_le_bytes(word))
+    };
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        if word_at(at) {
+            return position(at);
+        }
+        at += 8;
+    }
+    // The last (partial) word, tested as the last eight bytes.
+    if at < bytes.len() && word_at(bytes.len() - 8) {
+        return position(at);
+    }
+    None
 }
 
 /// Writes `s` as a JSON string with `serde_json`'s escapes.
@@ -100,8 +111,13 @@ fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    let Some(mut i) = first_escape(bytes) else {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return Ok(());
+    };
     let mut rest = bytes;
-    while let Some(i) = first_escape(rest) {
+    loop {
         out.extend_from_slice(&rest[..i]);
         let b = rest[i];
         let escape = match b {
@@ -116,6 +132,10 @@ fn write_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
         };
         CompactFormatter.write_char_escape(out, escape)?;
         rest = &rest[i + 1..];
+        match first_escape(rest) {
+            Some(next) => i = next,
+            None => break,
+        }
     }
     out.extend_from_slice(rest);
     out.push(b'"');

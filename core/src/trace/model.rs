@@ -2,6 +2,7 @@
 //! rendered only when the document is serialised, so computing a result formats nothing.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
@@ -235,6 +236,11 @@ impl Pool {
     }
 }
 
+thread_local! {
+    /// The buffer multi-piece texts are rendered into while serialising.
+    static RENDER_BUF: RefCell<String> = RefCell::new(String::with_capacity(256));
+}
+
 /// Display text made of pieces, rendered lazily. A single piece (most labels) is held inline;
 /// the pieces of a longer text sit in their own vector or in the result's [`Arena`].
 #[derive(Debug, Clone, PartialEq)]
@@ -290,10 +296,17 @@ impl Text {
             (_, [Piece::Str(one)]) => s.serialize_str(one),
             (_, [Piece::Name(n)]) => s.serialize_str(arena.name(*n)),
             _ => {
-                // One string for the serializer (it escapes each fragment it is handed).
-                let mut buf = pyfmt::StackBuf::<256>::new();
-                self.write(&mut buf, arena).map_err(S::Error::custom)?;
-                s.serialize_str(buf.as_str())
+                // Rendered whole into a buffer reused from text to text (no allocation, no
+                // UTF-8 check), then handed to the serializer as one string.
+                RENDER_BUF.with(|cell| match cell.try_borrow_mut() {
+                    Ok(mut buf) => {
+                        buf.clear();
+                        self.write(&mut *buf, arena).map_err(S::Error::custom)?;
+                        s.serialize_str(&buf)
+                    }
+                    // Only a serializer that serialises texts while handed one gets here.
+                    Err(_) => s.serialize_str(&self.render_in(arena)),
+                })
             }
         }
     }
