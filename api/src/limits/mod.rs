@@ -87,10 +87,6 @@ impl RateLimits {
         }
     }
 
-    pub fn settings(&self) -> &RateLimitSettings {
-        &self.settings
-    }
-
     #[cfg(feature = "governor")]
     pub fn shield(&self) -> Shield {
         actix_governor::Governor::new(&self.shield)
