@@ -11,6 +11,7 @@ pub mod error;
 pub mod json_body;
 pub mod limits;
 pub mod mail;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod wire;
@@ -40,6 +41,8 @@ use crate::mail::Mailer;
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: DbPool,
+    /// The process registry: HTTP, pool, queue, job, cache, rate-limit and hashing series.
+    pub metrics: Arc<safapac_ops::Metrics>,
     pub tokens: Arc<TokenIssuer>,
     pub passwords: PasswordHasher,
     pub mailer: Mailer,
@@ -54,6 +57,7 @@ impl AppState {
     /// Must run inside a Tokio runtime (the Redis connection of the limits and the cache is
     /// made lazily, by a task). Fails only on a malformed `REDIS_URL`.
     pub fn new(config: Config, pool: DbPool, mailer: Mailer) -> anyhow::Result<AppState> {
+        let metrics = Arc::new(safapac_ops::Metrics::new());
         let tokens = TokenIssuer::new(
             &config.secret_key,
             config.access_token_ttl,
@@ -81,13 +85,23 @@ impl AppState {
             limits,
             master_cache,
             counters,
-            passwords: PasswordHasher::new(config.password_hash_concurrency),
+            passwords: PasswordHasher::new(config.password_hash_concurrency)
+                .observed_by(metrics.clone()),
+            metrics,
             tokens: Arc::new(tokens),
             config: Arc::new(config),
             pool,
             mailer,
             queue: None,
         })
+    }
+
+    /// Records into `metrics` (shared with the embedded worker) instead of a registry of its
+    /// own.
+    pub fn with_metrics(mut self, metrics: Arc<safapac_ops::Metrics>) -> AppState {
+        self.passwords = self.passwords.observed_by(metrics.clone());
+        self.metrics = metrics;
+        self
     }
 
     /// Pushes calculation jobs to `queue`.
@@ -119,9 +133,11 @@ pub fn build_app(
 > {
     let cors = cors(&state.config.cors_origins);
     let api_docs = state.config.api_docs;
+    let ops = metrics::ops(&state);
     let shield = state.limits.shield();
     App::new()
         .app_data(web::Data::new(state))
+        .app_data(web::Data::new(ops))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .configure(routes::configure)
@@ -143,6 +159,7 @@ pub fn build_app(
         // Outside the error handlers, so error responses carry CORS headers too.
         .wrap(cors)
         .wrap(from_fn(request_context))
+        .wrap(from_fn(metrics::track))
 }
 
 /// Only the configured origins, only the headers the dashboard sends, no credentials
@@ -238,6 +255,10 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Bound on finishing in-flight requests after a stop signal: under an orchestrator's
+/// usual 30 s grace period, so the process exits by itself before being killed.
+const SHUTDOWN_TIMEOUT_SECS: u64 = 25;
+
 /// Runs the HTTP server until it is stopped (the default command).
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.secret_key_generated {
@@ -260,21 +281,27 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         &config.pipeline,
     ));
     let bind = config.bind;
+    let metrics = Arc::new(safapac_ops::Metrics::new());
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let embedded = config.embedded_worker.then(|| {
         tracing::info!("running the calculation worker in this process");
-        tokio::spawn(safapac_worker::run::run(
+        tokio::spawn(safapac_worker::run::run_observed(
             pool.clone(),
             config.pipeline.clone(),
+            metrics.clone(),
             async {
                 let _ = worker_stopped.await;
             },
         ))
     });
-    let state = AppState::new(config, pool, mailer)?.with_queue(queue);
+    let state = AppState::new(config, pool, mailer)?
+        .with_queue(queue)
+        .with_metrics(metrics);
     limits::spawn_housekeeping(&state.limits);
     tracing::info!(%bind, "listening");
+    // SIGTERM or Ctrl-C: stop accepting, give in-flight requests this long, then stop.
     let served = HttpServer::new(move || build_app(state.clone()))
+        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
         .bind(bind)
         .with_context(|| format!("binding {bind}"))?
         .run()

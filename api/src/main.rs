@@ -19,12 +19,12 @@ async fn main() -> ExitCode {
         eprintln!("configuration error: .env: {e}");
         return ExitCode::from(2);
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    if let Err(e) = safapac_ops::logging::LogSettings::from_env()
+        .and_then(|logs| safapac_ops::logging::init(&logs))
+    {
+        eprintln!("configuration error: {e}");
+        return ExitCode::from(2);
+    }
 
     let args: Vec<String> = std::env::args().skip(1).collect();
     let with_worker = args.iter().any(|a| a == "--with-worker");

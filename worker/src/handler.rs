@@ -19,6 +19,7 @@ pub struct JobContext {
     pub max_attempts: i32,
     /// A `running` job older than this may be claimed again (its worker is presumed dead).
     pub job_timeout: Duration,
+    pub metrics: Arc<safapac_ops::Metrics>,
 }
 
 /// The two result documents of a calculation, as JSON text.
@@ -91,10 +92,12 @@ pub async fn handle(task: CalculateScenario, cx: Data<Arc<JobContext>>) -> Resul
     let started = Instant::now();
     match run(&cx, task.job_id).await {
         Ok(outcome) => {
+            cx.metrics.job_finished(outcome.label(), started.elapsed());
             tracing::info!(job_id = %task.job_id, outcome = outcome.label(), elapsed_ms = started.elapsed().as_millis() as u64, "job done");
             Ok(())
         }
         Err(e) => {
+            cx.metrics.job_finished("retried", started.elapsed());
             tracing::warn!(job_id = %task.job_id, error = %e, cause = ?std::error::Error::source(&e), "job will be retried");
             Err(Box::new(e))
         }
@@ -107,7 +110,12 @@ pub async fn run(cx: &JobContext, job_id: Uuid) -> Result<Outcome, JobError> {
         jobs::claim(&mut conn, job_id, cx.max_attempts, cx.job_timeout).await?
     };
     let claimed = match claim {
-        Claim::Run(claimed) => claimed,
+        Claim::Run(claimed) => {
+            if claimed.attempts == 1 {
+                cx.metrics.job_picked_up(since_submission(job_id));
+            }
+            claimed
+        }
         Claim::Skip => return Ok(Outcome::Skipped),
         Claim::Superseded => return Ok(Outcome::Superseded),
         Claim::AttemptsExhausted => return Ok(Outcome::Exhausted),
@@ -126,6 +134,17 @@ pub async fn run(cx: &JobContext, job_id: Uuid) -> Result<Outcome, JobError> {
         }
     }
     result
+}
+
+/// Job ids are UUIDv7, stamped with their submission time.
+fn since_submission(job_id: Uuid) -> Duration {
+    let submitted = job_id.get_timestamp().map_or(std::time::UNIX_EPOCH, |t| {
+        let (secs, nanos) = t.to_unix();
+        std::time::UNIX_EPOCH + Duration::new(secs, nanos)
+    });
+    std::time::SystemTime::now()
+        .duration_since(submitted)
+        .unwrap_or_default()
 }
 
 async fn record(

@@ -3,6 +3,7 @@
 
 pub mod calc_cmd;
 pub mod handler;
+pub mod ops;
 pub mod poll;
 pub mod queue;
 pub mod run;

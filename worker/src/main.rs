@@ -70,14 +70,21 @@ fn run_calc(file: Option<PathBuf>, batch: bool) -> io::Result<Outcome> {
 
 fn run_worker() -> ExitCode {
     let _ = dotenvy::dotenv();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    if let Err(e) = safapac_ops::logging::LogSettings::from_env()
+        .and_then(|logs| safapac_ops::logging::init(&logs))
+    {
+        eprintln!("safapac-worker: {e}");
+        return ExitCode::from(1);
+    }
     let settings = match PipelineSettings::from_env() {
         Ok(s) => s,
+        Err(e) => {
+            eprintln!("safapac-worker: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let ops_addr = match safapac_worker::ops::listen_addr(|name| std::env::var(name).ok()) {
+        Ok(addr) => addr,
         Err(e) => {
             eprintln!("safapac-worker: {e}");
             return ExitCode::from(1);
@@ -105,13 +112,57 @@ fn run_worker() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(safapac_worker::run::run(pool, settings, shutdown_signal())) {
+    match runtime.block_on(run_with_ops_port(pool, settings, ops_addr)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "worker stopped");
+            tracing::error!(error = %format!("{e:#}"), "worker stopped");
             ExitCode::from(1)
         }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum WorkerError {
+    #[error("REDIS_URL: {0}")]
+    Redis(#[from] safapac_worker::queue::QueueError),
+    #[error("SAFAPAC_WORKER_HTTP_ADDR: cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Run(#[from] safapac_worker::run::RunError),
+}
+
+/// The consumer and sweeper, with the operator port (`/health`, `/ready`, `/metrics`) open
+/// until they have stopped.
+async fn run_with_ops_port(
+    pool: safapac_db::DbPool,
+    settings: PipelineSettings,
+    listen: safapac_worker::ops::ListenAddr,
+) -> Result<(), WorkerError> {
+    let metrics = std::sync::Arc::new(safapac_ops::Metrics::new());
+    let probe = safapac_ops::Probe {
+        pool: pool.clone(),
+        redis: Some(safapac_worker::queue::connect(&settings, true).await?),
+    };
+    let ops = safapac_ops::Ops {
+        probe,
+        metrics: metrics.clone(),
+    };
+    let (server, bound) =
+        safapac_worker::ops::serve(listen, ops).map_err(|source| WorkerError::Listen {
+            addr: listen.addr,
+            source,
+        })?;
+    tracing::info!(addr = %bound, "operator port: /health, /ready, /metrics");
+    let handle = server.handle();
+    let serving = tokio::spawn(server);
+    let outcome =
+        safapac_worker::run::run_observed(pool, settings, metrics, shutdown_signal()).await;
+    handle.stop(true).await;
+    let _ = serving.await;
+    Ok(outcome?)
 }
 
 /// SIGTERM (orchestrators) or Ctrl-C.

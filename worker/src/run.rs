@@ -50,6 +50,16 @@ pub async fn run(
     settings: PipelineSettings,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), RunError> {
+    run_observed(pool, settings, Arc::default(), shutdown).await
+}
+
+/// [`run`], recording job outcomes, durations and pickup latency in `metrics`.
+pub async fn run_observed(
+    pool: DbPool,
+    settings: PipelineSettings,
+    metrics: Arc<safapac_ops::Metrics>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RunError> {
     let conn = queue::connect(&settings, false).await?;
     let storage = queue::storage(conn, &settings);
     let sweeper = Sweeper::new(
@@ -61,6 +71,7 @@ pub async fn run(
         pool,
         max_attempts: settings.max_attempts,
         job_timeout: settings.job_timeout,
+        metrics,
     });
 
     tokio::pin!(shutdown);

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// OWASP's argon2id baseline: m = 19 MiB, t = 2, p = 1.
 const MEMORY_KIB: u32 = 19 * 1024;
@@ -26,6 +26,8 @@ pub enum PasswordError {
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Where the hashes waiting for a permit are counted.
+    metrics: Arc<safapac_ops::Metrics>,
 }
 
 fn argon2() -> Argon2<'static> {
@@ -61,12 +63,24 @@ impl PasswordHasher {
         dummy_hash();
         PasswordHasher {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Counts waiting hashes in `metrics` (the process registry) instead of a private one.
+    pub fn observed_by(mut self, metrics: Arc<safapac_ops::Metrics>) -> PasswordHasher {
+        self.metrics = metrics;
+        self
+    }
+
+    async fn permit(&self) -> Result<SemaphorePermit<'_>, PasswordError> {
+        let _waiting = self.metrics.password_hash_waiting();
+        Ok(self.permits.acquire().await?)
     }
 
     /// An argon2id PHC string for `password`.
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
-        let _permit = self.permits.acquire().await?;
+        let _permit = self.permit().await?;
         tokio::task::spawn_blocking(move || hash_blocking(password.as_bytes())).await?
     }
 
@@ -77,7 +91,7 @@ impl PasswordHasher {
         password: String,
         phc: Option<String>,
     ) -> Result<bool, PasswordError> {
-        let _permit = self.permits.acquire().await?;
+        let _permit = self.permit().await?;
         tokio::task::spawn_blocking(move || {
             let known = phc.is_some();
             let stored = phc.unwrap_or_else(|| dummy_hash().to_owned());

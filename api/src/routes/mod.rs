@@ -1,4 +1,5 @@
-//! Route table. Every API route lives under `/api/v1`; only `/` and `/health` do not.
+//! Route table. Every API route lives under `/api/v1`; only `/`, `/health`, and the
+//! operator endpoints `/ready` and `/metrics` do not.
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -24,6 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
     cfg.service(resource("/").route(get().to(health::banner)))
         .service(resource("/health").route(get().to(health::health)))
+        .service(resource("/ready").route(get().to(safapac_ops::http::ready)))
+        .service(resource("/metrics").route(get().to(safapac_ops::http::metrics)))
         .service(
             web::scope("/api/v1")
                 .service(

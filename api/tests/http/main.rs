@@ -10,6 +10,7 @@ mod calculations;
 mod dashboard_flow;
 mod limits;
 mod master_data;
+mod ops;
 mod projects;
 mod scenarios;
 mod security;

@@ -1,0 +1,55 @@
+//! HTTP metrics and the operator endpoints' state for the API (the series themselves are
+//! declared in `safapac_ops::metrics`).
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
+use safapac_ops::Ops;
+use safapac_ops::metrics::UNMATCHED_ROUTE;
+
+use crate::AppState;
+
+/// What `/ready` and `/metrics` look at: this app's pool, the queue's Redis connection and
+/// its registry.
+pub fn ops(state: &AppState) -> Ops {
+    let redis = state
+        .queue
+        .as_ref()
+        .map(|q| q.storage().clone().get_connection().clone());
+    Ops {
+        probe: safapac_ops::Probe {
+            pool: state.pool.clone(),
+            redis,
+        },
+        metrics: state.metrics.clone(),
+    }
+}
+
+/// Times every request under its route pattern (`/api/v1/projects/{project_id}`, never the
+/// raw path, whose ids would make one series per object) and counts requests in flight.
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await;
+    };
+    let _in_flight = state.metrics.request_started();
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| UNMATCHED_ROUTE.to_owned());
+    let response = next.call(req).await;
+    let status = match &response {
+        Ok(response) => response.status(),
+        Err(e) => e.as_response_error().status_code(),
+    };
+    state
+        .metrics
+        .request_finished(&method, &route, status.as_u16(), started.elapsed());
+    response
+}

@@ -1,0 +1,11 @@
+//! Operability shared by the SAFAPAC API and worker: the Prometheus registry and its series,
+//! readiness checks, the operator endpoints, and log set-up (DESIGN.md D8).
+
+pub mod http;
+pub mod logging;
+pub mod metrics;
+pub mod ready;
+
+pub use http::Ops;
+pub use metrics::Metrics;
+pub use ready::Probe;
