@@ -1,8 +1,9 @@
 use std::time::Duration;
 
-use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::FutureExt as _;
 
 use crate::DbError;
 
@@ -19,6 +20,9 @@ pub struct PoolSettings {
     pub wait_timeout: Duration,
     pub create_timeout: Duration,
     pub recycle_timeout: Duration,
+    /// Whether a commit waits for its WAL record to reach disk. Off only where every write
+    /// can be redone: a crash may then lose the last fraction of a second of commits.
+    pub synchronous_commit: bool,
 }
 
 impl PoolSettings {
@@ -29,13 +33,33 @@ impl PoolSettings {
             wait_timeout: Duration::from_secs(5),
             create_timeout: Duration::from_secs(5),
             recycle_timeout: Duration::from_secs(2),
+            synchronous_commit: true,
         }
     }
 }
 
 /// Builds the pool. Lazy: no connection is opened until first use.
 pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(&settings.database_url);
+    let manager = if settings.synchronous_commit {
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new(&settings.database_url)
+    } else {
+        let mut config = ManagerConfig::default();
+        config.custom_setup = Box::new(|url| {
+            async move {
+                let mut conn = AsyncPgConnection::establish(url).await?;
+                diesel::sql_query("SET synchronous_commit TO off")
+                    .execute(&mut conn)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            }
+            .boxed()
+        });
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            &settings.database_url,
+            config,
+        )
+    };
     let pool = Pool::builder(manager)
         .max_size(settings.max_size)
         .wait_timeout(Some(settings.wait_timeout))

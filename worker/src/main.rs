@@ -95,6 +95,10 @@ fn run_worker() -> ExitCode {
     let mut pool_settings = PoolSettings::new(database_url);
     // Each concurrent job holds a connection only around its database steps.
     pool_settings.max_size = settings.concurrency.min(32) + 2;
+    // The worker only writes what it can redo: a result lost in a crash leaves its job
+    // `running`, and the sweeper has it computed again. Not waiting for each commit's disk
+    // flush is what lets one worker record hundreds of results a second.
+    pool_settings.synchronous_commit = false;
     let pool = match safapac_db::build_pool(&pool_settings) {
         Ok(pool) => pool,
         Err(e) => {
