@@ -94,10 +94,12 @@ pub async fn run_observed(
                             .clone()
                             .poll_with_strategy(Tick::new(s.poll_interval)),
                     )
+                    // Concurrency outermost: a job's timeout starts when it runs, not while
+                    // it waits for a free slot.
+                    .concurrency(s.concurrency)
                     .timeout(s.job_timeout)
                     .enable_tracing()
                     .catch_panic()
-                    .concurrency(s.concurrency)
                     .data(cx.clone())
                     .build(handler::handle)
             })
