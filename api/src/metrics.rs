@@ -6,11 +6,13 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, web};
+use actix_web::{Error, HttpResponse, web};
 use safapac_ops::Ops;
 use safapac_ops::metrics::UNMATCHED_ROUTE;
 
 use crate::AppState;
+use crate::counters::Counters;
+use crate::limits::Policy;
 
 /// What `/ready` and `/metrics` look at: this app's pool, the queue's Redis connection and
 /// its registry.
@@ -52,4 +54,22 @@ pub async fn track(
         .metrics
         .request_finished(&method, &route, status.as_u16(), started.elapsed());
     response
+}
+
+/// `/metrics`: the cache's and the limiters' own counts are brought into the registry first.
+pub async fn scrape(state: web::Data<AppState>, ops: web::Data<Ops>) -> HttpResponse {
+    let c = &state.counters;
+    let mut rate_limited: Vec<(&str, u64)> = Policy::ALL
+        .iter()
+        .map(|p| (p.name(), Counters::get(&c.rate_limited[p.index()])))
+        .collect();
+    rate_limited.push(("flood", Counters::get(&c.flood_rejections)));
+    state.metrics.mirror_totals(&safapac_ops::metrics::Totals {
+        cache_hits: Counters::get(&c.cache_hits),
+        cache_misses: Counters::get(&c.cache_misses),
+        cache_invalidations: Counters::get(&c.cache_invalidations),
+        rate_limited: &rate_limited,
+        rate_limit_fallbacks: Counters::get(&c.limiter_fallbacks),
+    });
+    safapac_ops::http::metrics(ops).await
 }

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use safapac_db::DbPool;
 use safapac_db::jobs::Depth;
@@ -41,8 +41,9 @@ pub struct Metrics {
     job_pickup: Histogram,
     cache_events: IntCounterVec,
     rate_limit_rejections: IntCounterVec,
-    rate_limit_fallbacks: IntCounterVec,
+    rate_limit_fallbacks: IntCounter,
     password_hashes_waiting: IntGauge,
+    mirroring: std::sync::Mutex<()>,
 }
 
 impl Metrics {
@@ -108,12 +109,9 @@ impl Metrics {
             ),
             &["policy"],
         )?;
-        let rate_limit_fallbacks = IntCounterVec::new(
-            Opts::new(
-                "rate_limit_fallbacks_total",
-                "Rate-limit decisions taken by the local fallback because Redis was unreachable",
-            ),
-            &["policy"],
+        let rate_limit_fallbacks = IntCounter::new(
+            "rate_limit_fallbacks_total",
+            "Times the rate limiter lost Redis and fell back to per-process counting",
         )?;
         let password_hashes_waiting = IntGauge::new(
             "password_hashes_waiting",
@@ -154,6 +152,7 @@ impl Metrics {
             rate_limit_rejections,
             rate_limit_fallbacks,
             password_hashes_waiting,
+            mirroring: std::sync::Mutex::new(()),
         })
     }
 
@@ -188,28 +187,25 @@ impl Metrics {
         self.job_pickup.observe(waited.as_secs_f64());
     }
 
-    pub fn cache_hit(&self) {
-        self.cache_events.with_label_values(&["hit"]).inc();
-    }
-
-    pub fn cache_miss(&self) {
-        self.cache_events.with_label_values(&["miss"]).inc();
-    }
-
-    pub fn cache_invalidated(&self) {
-        self.cache_events.with_label_values(&["invalidation"]).inc();
-    }
-
-    /// One request refused with 429 under `policy` (`login`, `register`, …).
-    pub fn rate_limited(&self, policy: &str) {
-        self.rate_limit_rejections
-            .with_label_values(&[policy])
-            .inc();
-    }
-
-    /// One decision under `policy` taken by the local fallback limiter (Redis unreachable).
-    pub fn rate_limit_fallback(&self, policy: &str) {
-        self.rate_limit_fallbacks.with_label_values(&[policy]).inc();
+    /// Brings totals the cache and the rate limiters count themselves (cumulative, since
+    /// start) into the registry; called on scrape.
+    pub fn mirror_totals(&self, totals: &Totals<'_>) {
+        // Two scrapes at once must not both add the same difference.
+        let _one_at_a_time = self.mirroring.lock();
+        for (event, total) in [
+            ("hit", totals.cache_hits),
+            ("miss", totals.cache_misses),
+            ("invalidation", totals.cache_invalidations),
+        ] {
+            catch_up(&self.cache_events.with_label_values(&[event]), total);
+        }
+        for (policy, total) in totals.rate_limited {
+            catch_up(
+                &self.rate_limit_rejections.with_label_values(&[policy]),
+                *total,
+            );
+        }
+        catch_up(&self.rate_limit_fallbacks, totals.rate_limit_fallbacks);
     }
 
     /// Counts a password hash waiting for a slot until the returned guard is dropped (also
@@ -241,6 +237,23 @@ impl Metrics {
         ] {
             self.queue_jobs.with_label_values(&[status]).set(value);
         }
+    }
+}
+
+/// Cumulative counts kept outside the registry.
+pub struct Totals<'a> {
+    pub cache_hits: u64,
+    pub cache_misses: u64,
+    pub cache_invalidations: u64,
+    /// 429 answers by policy name.
+    pub rate_limited: &'a [(&'a str, u64)],
+    pub rate_limit_fallbacks: u64,
+}
+
+fn catch_up(counter: &IntCounter, total: u64) {
+    let seen = counter.get();
+    if total > seen {
+        counter.inc_by(total - seen);
     }
 }
 
@@ -334,8 +347,21 @@ mod tests {
             404,
             Duration::from_millis(4),
         );
-        m.rate_limited("login");
-        m.cache_hit();
+        m.mirror_totals(&Totals {
+            cache_hits: 1,
+            cache_misses: 0,
+            cache_invalidations: 0,
+            rate_limited: &[("login", 1)],
+            rate_limit_fallbacks: 0,
+        });
+        // Totals are cumulative: the same totals again add nothing.
+        m.mirror_totals(&Totals {
+            cache_hits: 1,
+            cache_misses: 0,
+            cache_invalidations: 0,
+            rate_limited: &[("login", 1)],
+            rate_limit_fallbacks: 0,
+        });
         m.job_finished("succeeded", Duration::from_millis(2));
         m.observe_queue(Depth {
             queued: 3,

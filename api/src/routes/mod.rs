@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/").route(get().to(health::banner)))
         .service(resource("/health").route(get().to(health::health)))
         .service(resource("/ready").route(get().to(safapac_ops::http::ready)))
-        .service(resource("/metrics").route(get().to(safapac_ops::http::metrics)))
+        .service(resource("/metrics").route(get().to(crate::metrics::scrape)))
         .service(
             web::scope("/api/v1")
                 .service(

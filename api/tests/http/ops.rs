@@ -183,3 +183,45 @@ async fn queue_depth_and_job_outcomes_follow_a_calculation() {
     );
     assert_eq!(value(&after, "safapac_job_pickup_seconds_count"), Some(1.0));
 }
+
+#[actix_web::test]
+async fn the_sixth_login_is_counted_as_one_rejection_of_the_login_policy() {
+    let app = TestApp::new().await;
+    // Empty bodies: refused by the handler (422) without spending a hash, yet counted by the
+    // limiter like any login. Each test app has its own Redis key prefix, so the bucket is
+    // fresh.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let login = TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .peer_addr("198.51.100.7:40000".parse().unwrap())
+            .set_json(serde_json::json!({}));
+        statuses.push(app.request(login).await.status);
+    }
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    let text = get(&app, "/metrics").await.text;
+    assert_eq!(
+        value(
+            &text,
+            r#"safapac_rate_limit_rejections_total{policy="login"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            &text,
+            r#"safapac_http_request_duration_seconds_count{method="POST",route="/api/v1/auth/login",status="429"}"#
+        ),
+        Some(1.0)
+    );
+    // A second scrape does not count the same rejection again.
+    let again = get(&app, "/metrics").await.text;
+    assert_eq!(
+        value(
+            &again,
+            r#"safapac_rate_limit_rejections_total{policy="login"}"#
+        ),
+        Some(1.0)
+    );
+}
