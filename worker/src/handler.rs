@@ -40,16 +40,9 @@ pub fn compute(inputs: &Value) -> Result<Results, String> {
             .join("\n")
     })?;
     Ok(Results {
-        techno_economics: to_json(&calc.techno_economics()),
-        financials: to_json(&calc.financials()),
+        techno_economics: calc.techno_economics_json(),
+        financials: calc.financials_json(),
     })
-}
-
-/// The result views serialise infallibly: string keys only, and every float is sanitised
-/// before it is written.
-fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_else(|e| unreachable!("result serialisation failed: {e}"))
 }
 
 /// How a delivery ended.
