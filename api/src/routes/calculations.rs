@@ -79,7 +79,7 @@ async fn submit(
     parent: Option<Uuid>,
     inputs: &CalculationInputs,
     synchronous: bool,
-) -> Result<(CalcRequest, Value, Uuid), ApiError> {
+) -> Result<(Value, Uuid), ApiError> {
     let request = validated(inputs)?;
     let stored = stored_inputs(&request)?;
     let submission = Submission {
@@ -93,7 +93,7 @@ async fn submit(
     let submitted = jobs::submit(&mut conn, user.id, scenario_id, parent, submission)
         .await?
         .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
-    Ok((request, stored, submitted.job_id))
+    Ok((stored, submitted.job_id))
 }
 
 async fn calculate(
@@ -103,7 +103,7 @@ async fn calculate(
     parent: Option<Uuid>,
     inputs: CalculationInputs,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, _, job_id) = submit(state, user, scenario_id, parent, &inputs, false).await?;
+    let (_, job_id) = submit(state, user, scenario_id, parent, &inputs, false).await?;
     // The job row is committed: if this push fails, the sweeper delivers the job later.
     match &state.queue {
         Some(queue) => {
@@ -136,7 +136,7 @@ async fn calculate_sync(
     parent: Option<Uuid>,
     inputs: CalculationInputs,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, stored, job_id) = submit(state, user, scenario_id, parent, &inputs, true).await?;
+    let (stored, job_id) = submit(state, user, scenario_id, parent, &inputs, true).await?;
     let to_compute = stored.clone();
     let computed = tokio::time::timeout(
         SYNC_TIMEOUT,
