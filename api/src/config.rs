@@ -77,16 +77,13 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Serve `/openapi.json` and `/docs`.
     pub api_docs: bool,
-    /// Queue, worker and sweeper settings (shared with `safapac-worker`).
+    /// Queue, worker, sweeper and master-data cache settings (shared with `safapac-worker`),
+    /// `SAFAPAC_REDIS_PREFIX` included.
     pub pipeline: safapac_worker::PipelineSettings,
     /// Also run the queue consumer and sweeper in this process (`--with-worker`).
     pub embedded_worker: bool,
-    /// `SAFAPAC_REDIS_PREFIX`: first segment of the rate-limit and cache keys in Redis.
-    pub redis_prefix: String,
     /// Per-client limits of the auth and calculation routes, and the flood shield.
     pub rate_limits: crate::limits::RateLimitSettings,
-    /// `SAFAPAC_CACHE_TTL_SECONDS`: lifetime of the cached master data (1 h).
-    pub cache_ttl: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -295,12 +292,7 @@ impl Config {
         let pipeline = safapac_worker::PipelineSettings::from_lookup(get)
             .map_err(|e| invalid(e.name, e.problem))?;
         let embedded_worker = parse_bool(&get, "SAFAPAC_EMBEDDED_WORKER", false)?;
-        let redis_prefix = get("SAFAPAC_REDIS_PREFIX").unwrap_or_else(|| "safapac".into());
         let rate_limits = crate::limits::RateLimitSettings::from_lookup(get)?;
-        let cache_ttl = Duration::from_secs(parse(&get, "SAFAPAC_CACHE_TTL_SECONDS", 3_600u64)?);
-        if cache_ttl.is_zero() {
-            return Err(invalid("SAFAPAC_CACHE_TTL_SECONDS", "must be at least 1"));
-        }
 
         Ok(Config {
             environment,
@@ -321,9 +313,7 @@ impl Config {
             api_docs,
             pipeline,
             embedded_worker,
-            redis_prefix,
             rate_limits,
-            cache_ttl,
         })
     }
 

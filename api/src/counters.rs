@@ -1,4 +1,4 @@
-//! Event counts of the cache and the rate limiters, kept here until the Prometheus registry
+//! Event counts of the rate limiters, kept here until the Prometheus registry
 //! exports them (cheap atomics, shared by every worker thread through `AppState`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,12 +7,6 @@ use crate::limits::Policy;
 
 #[derive(Debug, Default)]
 pub struct Counters {
-    /// Master-data reads answered from this replica's in-process copy.
-    pub cache_hits: AtomicU64,
-    /// Master-data reads that had to go to Redis or Postgres.
-    pub cache_misses: AtomicU64,
-    /// In-process copies dropped because of an invalidation (local, pub/sub or version key).
-    pub cache_invalidations: AtomicU64,
     /// 429s by policy, indexed by [`Policy::index`].
     pub rate_limited: [AtomicU64; Policy::ALL.len()],
     /// 429s of the per-process flood shield.

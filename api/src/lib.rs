@@ -49,7 +49,8 @@ pub struct AppState {
     /// Where calculation jobs are pushed; without one, jobs wait for a sweeper to deliver them.
     pub queue: Option<safapac_worker::queue::JobQueue>,
     pub limits: Arc<limits::RateLimits>,
-    pub master_cache: Arc<cache::MasterCache>,
+    pub master_cache: Arc<cache::MasterCaches>,
+    pub cache_counters: Arc<safapac_cache::CacheCounters>,
     pub counters: Arc<counters::Counters>,
 }
 
@@ -64,26 +65,26 @@ impl AppState {
             config.refresh_token_ttl,
         );
         let counters = Arc::new(counters::Counters::default());
-        let redis = limits::connect(&config.pipeline.redis_url, config.rate_limits.redis_timeout)
-            .context("REDIS_URL")?;
+        let redis =
+            safapac_cache::connect(&config.pipeline.redis_url, config.rate_limits.redis_timeout)
+                .context("REDIS_URL")?;
         let limits = Arc::new(limits::RateLimits::new(
             config.rate_limits.clone(),
-            &config.redis_prefix,
+            &config.pipeline.redis_prefix,
             redis.clone(),
             counters.clone(),
         ));
-        let master_cache = Arc::new(cache::MasterCache::new(
-            pool.clone(),
+        let cache_counters = Arc::new(safapac_cache::CacheCounters::default());
+        let master_cache = Arc::new(cache::MasterCaches::new(
+            config.pipeline.cache(config.rate_limits.redis_timeout),
             redis,
-            &config.pipeline.redis_url,
-            &config.redis_prefix,
-            config.cache_ttl,
-            config.rate_limits.redis_timeout,
-            counters.clone(),
+            pool.clone(),
+            cache_counters.clone(),
         ));
         Ok(AppState {
             limits,
             master_cache,
+            cache_counters,
             counters,
             passwords: PasswordHasher::new(config.password_hash_concurrency)
                 .observed_by(metrics.clone()),

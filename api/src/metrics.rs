@@ -7,6 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
+use safapac_cache::CacheCounters;
 use safapac_ops::Ops;
 use safapac_ops::metrics::UNMATCHED_ROUTE;
 
@@ -59,15 +60,16 @@ pub async fn track(
 /// `/metrics`: the cache's and the limiters' own counts are brought into the registry first.
 pub async fn scrape(state: web::Data<AppState>, ops: web::Data<Ops>) -> HttpResponse {
     let c = &state.counters;
+    let cache = &state.cache_counters;
     let mut rate_limited: Vec<(&str, u64)> = Policy::ALL
         .iter()
         .map(|p| (p.name(), Counters::get(&c.rate_limited[p.index()])))
         .collect();
     rate_limited.push(("flood", Counters::get(&c.flood_rejections)));
     state.metrics.mirror_totals(&safapac_ops::metrics::Totals {
-        cache_hits: Counters::get(&c.cache_hits),
-        cache_misses: Counters::get(&c.cache_misses),
-        cache_invalidations: Counters::get(&c.cache_invalidations),
+        cache_hits: CacheCounters::get(&cache.hits),
+        cache_misses: CacheCounters::get(&cache.misses),
+        cache_invalidations: CacheCounters::get(&cache.invalidations),
         rate_limited: &rate_limited,
         rate_limit_fallbacks: Counters::get(&c.limiter_fallbacks),
     });

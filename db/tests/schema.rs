@@ -174,3 +174,24 @@ async fn concurrent_migrate_runs_take_turns_under_the_advisory_lock() {
     let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
     assert_eq!(count(&mut conn, "process_technologies").await, 10);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_reads_back_exactly_the_seeded_master_data() {
+    let db = TestDatabase::create().await.unwrap();
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    let loaded = safapac_db::master::engine_master_data(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(&loaded, MasterData::builtin());
+
+    // An operator's edit is what the engine sees next.
+    diesel::update(default_parameter_sets::table.filter(default_parameter_sets::id.eq(1)))
+        .set(default_parameter_sets::tci_ref_musd.eq(1234.5))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let edited = safapac_db::master::engine_master_data(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(edited.default_parameter_sets[0].tci_ref_musd, 1234.5);
+}

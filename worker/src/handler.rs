@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use apalis::prelude::{BoxDynError, Data};
+use safapac_cache::{CacheError, DocumentCache};
 use safapac_core::job::CalculateScenario;
 use safapac_core::master::MasterData;
 use safapac_db::jobs::{self, Claim, Finish};
@@ -20,6 +21,9 @@ pub struct JobContext {
     /// A `running` job older than this may be claimed again (its worker is presumed dead).
     pub job_timeout: Duration,
     pub metrics: Arc<safapac_ops::Metrics>,
+    /// The reference data calculations look up, from Postgres through the shared cache, so
+    /// an operator's change reaches the workers with the next invalidation.
+    pub master: Arc<DocumentCache<MasterData>>,
 }
 
 /// The two result documents of a calculation, as JSON text.
@@ -29,10 +33,10 @@ pub struct Results {
     pub financials: String,
 }
 
-/// Validates stored inputs and computes them. The error is the client-facing list of
-/// problems, one per line.
-pub fn compute(inputs: &Value) -> Result<Results, String> {
-    let calc = safapac_core::calculate(inputs, MasterData::builtin()).map_err(|errors| {
+/// Validates stored inputs against `master` and computes them. The error is the
+/// client-facing list of problems, one per line.
+pub fn compute(inputs: &Value, master: &MasterData) -> Result<Results, String> {
+    let calc = safapac_core::calculate(inputs, master).map_err(|errors| {
         errors
             .iter()
             .map(ToString::to_string)
@@ -75,6 +79,8 @@ impl Outcome {
 pub enum JobError {
     #[error("database error")]
     Db(#[from] DbError),
+    #[error("master data unavailable")]
+    MasterData(#[from] CacheError),
     #[error("calculation task panicked")]
     Panicked(#[from] tokio::task::JoinError),
 }
@@ -98,6 +104,8 @@ pub async fn handle(task: CalculateScenario, cx: Data<Arc<JobContext>>) -> Resul
 }
 
 pub async fn run(cx: &JobContext, job_id: Uuid) -> Result<Outcome, JobError> {
+    // Before the claim: if it cannot be had, the job stays free for the next delivery.
+    let master = cx.master.get().await?;
     let claim = {
         let mut conn = cx.pool.get().await.map_err(DbError::from)?;
         jobs::claim(&mut conn, job_id, cx.max_attempts, cx.job_timeout).await?
@@ -115,7 +123,7 @@ pub async fn run(cx: &JobContext, job_id: Uuid) -> Result<Outcome, JobError> {
     };
     // The connection went back to the pool above: computing must not hold one.
     let inputs = claimed.inputs;
-    let computed = tokio::task::spawn_blocking(move || compute(&inputs)).await;
+    let computed = tokio::task::spawn_blocking(move || compute(&inputs, &master.value)).await;
     let result = match computed {
         Ok(result) => record(cx, job_id, result).await,
         Err(panic) => Err(JobError::Panicked(panic)),

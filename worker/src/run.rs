@@ -67,8 +67,16 @@ pub async fn run_observed(
         JobQueue::new(storage.clone()),
         settings.clone(),
     );
+    let master = Arc::new(safapac_cache::engine_master_data(
+        settings.cache(settings.redis_timeout),
+        safapac_cache::connect(&settings.redis_url, settings.redis_timeout)
+            .map_err(QueueError::Url)?,
+        pool.clone(),
+        Arc::default(),
+    ));
     let cx = Arc::new(JobContext {
         pool,
+        master,
         max_attempts: settings.max_attempts,
         job_timeout: settings.job_timeout,
         metrics,

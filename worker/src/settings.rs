@@ -35,10 +35,24 @@ pub struct PipelineSettings {
     pub requeue_after: Duration,
     /// `SAFAPAC_SWEEP_INTERVAL_SECS`: how often the sweeper runs.
     pub sweep_interval: Duration,
+    /// First segment of the master-data cache keys (and of the API's rate-limit keys).
+    pub redis_prefix: String,
+    /// Lifetime of a cached master-data copy, in process and in Redis.
+    pub cache_ttl: Duration,
 }
 
 impl PipelineSettings {
     pub const DEFAULT_QUEUE: &'static str = "safapac_calculations";
+
+    /// The master-data cache's settings; `redis_timeout` bounds each of its Redis calls.
+    pub fn cache(&self, redis_timeout: Duration) -> safapac_cache::CacheSettings {
+        safapac_cache::CacheSettings {
+            redis_url: self.redis_url.clone(),
+            prefix: self.redis_prefix.clone(),
+            ttl: self.cache_ttl,
+            redis_timeout,
+        }
+    }
 
     pub fn from_env() -> Result<Self, SettingError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -94,6 +108,13 @@ impl PipelineSettings {
                 "SAFAPAC_SWEEP_INTERVAL_SECS",
                 5,
                 1..=3600,
+            )?),
+            redis_prefix: lookup("SAFAPAC_REDIS_PREFIX").unwrap_or_else(|| "safapac".to_owned()),
+            cache_ttl: Duration::from_secs(parse(
+                &lookup,
+                "SAFAPAC_CACHE_TTL_SECONDS",
+                3_600,
+                1..=30 * 86_400,
             )?),
         };
         Ok(settings)

@@ -268,18 +268,6 @@ fn too_many_requests(decision: &Decision) -> HttpResponse {
     response
 }
 
-/// A Redis connection that is made on first use and remade after failures, and that gives up
-/// on a command after `timeout` (the caller then decides without Redis).
-pub fn connect(redis_url: &str, timeout: Duration) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(redis_url)?;
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_response_timeout(Some(timeout))
-        .set_connection_timeout(Some(timeout))
-        .set_number_of_retries(1)
-        .set_max_delay(Duration::from_secs(1));
-    ConnectionManager::new_lazy_with_config(client, config)
-}
-
 /// Every minute, forgets the per-process state of idle clients, for as long as `limits` lives.
 pub fn spawn_housekeeping(limits: &Arc<RateLimits>) {
     let limits = Arc::downgrade(limits);

@@ -54,7 +54,7 @@ fn naive(time: DateTime<Utc>) -> String {
 )]
 pub async fn status(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     require_admin(user)?;
-    let status = state.master_cache.status().await;
+    let status = state.master_cache.dashboard.status().await;
     let entry = status.entry.as_deref();
     let valid = entry.map(|e| Utc::now() < e.expires_at);
     let ttl_seconds = match entry {

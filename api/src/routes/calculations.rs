@@ -37,8 +37,8 @@ impl Validate for CalculationInputs {
     }
 }
 
-fn validated(inputs: &CalculationInputs) -> Result<CalcRequest, ApiError> {
-    safapac_core::parse_request(&inputs.0, MasterData::builtin()).map_err(|errors| {
+fn validated(inputs: &CalculationInputs, master: &MasterData) -> Result<CalcRequest, ApiError> {
+    safapac_core::parse_request(&inputs.0, master).map_err(|errors| {
         ApiError::Validation(
             errors
                 .iter()
@@ -78,9 +78,10 @@ async fn submit(
     scenario_id: Uuid,
     parent: Option<Uuid>,
     inputs: &CalculationInputs,
+    master: &MasterData,
     synchronous: bool,
 ) -> Result<(Value, Uuid), ApiError> {
-    let request = validated(inputs)?;
+    let request = validated(inputs, master)?;
     let stored = stored_inputs(&request)?;
     let submission = Submission {
         process_id: request.process_id,
@@ -103,7 +104,17 @@ async fn calculate(
     parent: Option<Uuid>,
     inputs: CalculationInputs,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, job_id) = submit(state, user, scenario_id, parent, &inputs, false).await?;
+    let master = state.master_cache.engine().await?;
+    let (_, job_id) = submit(
+        state,
+        user,
+        scenario_id,
+        parent,
+        &inputs,
+        &master.value,
+        false,
+    )
+    .await?;
     // The job row is committed: if this push fails, the sweeper delivers the job later.
     match &state.queue {
         Some(queue) => {
@@ -136,11 +147,21 @@ async fn calculate_sync(
     parent: Option<Uuid>,
     inputs: CalculationInputs,
 ) -> Result<HttpResponse, ApiError> {
-    let (stored, job_id) = submit(state, user, scenario_id, parent, &inputs, true).await?;
+    let master = state.master_cache.engine().await?;
+    let (stored, job_id) = submit(
+        state,
+        user,
+        scenario_id,
+        parent,
+        &inputs,
+        &master.value,
+        true,
+    )
+    .await?;
     let to_compute = stored.clone();
     let computed = tokio::time::timeout(
         SYNC_TIMEOUT,
-        tokio::task::spawn_blocking(move || handler::compute(&to_compute)),
+        tokio::task::spawn_blocking(move || handler::compute(&to_compute, &master.value)),
     )
     .await;
     let mut conn = state.conn().await?;

@@ -7,9 +7,10 @@ use safapac_db::{DbPool, models};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use safapac_cache::Entry;
+
 use crate::AppState;
 use crate::auth::extract::AuthUser;
-use crate::cache::CachedMasterData;
 use crate::error::{ApiError, ErrorBody};
 
 #[derive(Serialize, ToSchema)]
@@ -174,11 +175,8 @@ fn converted<R, T: From<R>>(rows: Vec<R>) -> Vec<T> {
 }
 
 /// Every master table in one document, read from Postgres.
-pub async fn load(pool: &DbPool) -> Result<MasterData, ApiError> {
-    let mut conn = pool
-        .get()
-        .await
-        .map_err(|e| ApiError::from(safapac_db::DbError::from(e)))?;
+pub async fn load(pool: &DbPool) -> Result<MasterData, safapac_db::DbError> {
+    let mut conn = pool.get().await?;
     let db = &mut conn;
     Ok(MasterData {
         processes: converted(safapac_db::master::processes(db).await?),
@@ -201,7 +199,7 @@ pub async fn master_data(
     state: web::Data<AppState>,
     _: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let entry = state.master_cache.get().await?;
+    let entry = state.master_cache.dashboard().await?;
     Ok(json_response(&entry))
 }
 
@@ -226,7 +224,7 @@ pub async fn master_data_fresh(
 }
 
 /// The cached document is kept serialised: serving it is a copy of a reference.
-fn json_response(entry: &CachedMasterData) -> HttpResponse {
+fn json_response(entry: &Entry<()>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(entry.json.clone())

@@ -230,3 +230,127 @@ async fn create_admin_refuses_a_new_account_without_a_password() {
         Err(safapac_api::admin::CreateAdminError::Invalid(_))
     ));
 }
+
+/// Sets `tci_ref_musd` of the default parameter set for process 1, feedstock 1, country 1.
+async fn set_reference_tci(app: &TestApp, tci: f64) {
+    use safapac_db::schema::default_parameter_sets as dps;
+    let mut conn = app.state.pool.get().await.unwrap();
+    let updated = diesel::update(
+        dps::table.filter(
+            dps::process_id
+                .eq(1)
+                .and(dps::feedstock_id.eq(1))
+                .and(dps::country_id.eq(1)),
+        ),
+    )
+    .set(dps::tci_ref_musd.eq(tci))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(updated, 1);
+}
+
+async fn calculated_tci(app: &TestApp, token: &str, scenario: &str, inputs: &Value) -> Value {
+    let path = format!("/api/v1/scenarios/{scenario}");
+    let accepted = app
+        .post(&format!("{path}/calculate"), Some(token), inputs.clone())
+        .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
+    let done = crate::calculations::poll_until_done(app, token, &path).await;
+    assert_eq!(done["status"], "calculated", "{done}");
+    done["technoEconomics"]["total_capital_investment"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn calculations_use_the_databases_reference_data_through_the_cache() {
+    let app = TestApp::with_config(crate::common::generous_limits).await;
+    let worker = app.start_worker();
+    let admin = admin_session(&app, "reference@example.com").await;
+    let project = app.create_project(&admin.access, "Reference data").await;
+    let scenario = app.scenarios(&admin.access, &project).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let inputs = crate::calculations::golden_inputs(0);
+    let expected_tci = |master: &safapac_core::master::MasterData| {
+        let calc = safapac_core::calculate(&inputs, master).unwrap();
+        serde_json::to_value(calc.techno_economics()).unwrap()["total_capital_investment"].clone()
+    };
+    let builtin = safapac_core::master::MasterData::builtin();
+    let original = calculated_tci(&app, &admin.access, &scenario, &inputs).await;
+    assert_eq!(original, expected_tci(builtin));
+
+    // An operator changes the reference data: the cached copies still answer until an
+    // invalidation, which reaches the worker's copy too.
+    let mut edited = builtin.clone();
+    let row = edited
+        .default_parameter_sets
+        .iter_mut()
+        .find(|d| (d.process_id, d.feedstock_id, d.country_id) == (1, 1, 1))
+        .unwrap();
+    row.tci_ref_musd *= 2.0;
+    set_reference_tci(&app, row.tci_ref_musd).await;
+    let new_tci = expected_tci(&edited);
+    assert_ne!(new_tci, original);
+    let cached = calculated_tci(&app, &admin.access, &scenario, &inputs).await;
+    assert_eq!(
+        cached, original,
+        "the worker read Postgres instead of its copy"
+    );
+
+    let invalidated = app
+        .send(
+            Method::POST,
+            "/api/v1/cache/invalidate",
+            Some(&admin.access),
+            None,
+        )
+        .await;
+    assert_eq!(invalidated.status, StatusCode::OK, "{}", invalidated.text);
+    let sent = Instant::now();
+    loop {
+        let tci = calculated_tci(&app, &admin.access, &scenario, &inputs).await;
+        if tci == new_tci {
+            break;
+        }
+        assert_eq!(tci, original);
+        assert!(
+            sent.elapsed() < Duration::from_secs(3),
+            "the worker still computes with the old reference data"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Validation reads the same data: a combination without reference data is refused.
+    {
+        use safapac_db::schema::default_parameter_sets as dps;
+        let mut conn = app.state.pool.get().await.unwrap();
+        diesel::delete(dps::table.filter(dps::process_id.eq(1).and(dps::feedstock_id.eq(1))))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let invalidated = app
+        .send(
+            Method::POST,
+            "/api/v1/cache/invalidate",
+            Some(&admin.access),
+            None,
+        )
+        .await;
+    assert_eq!(invalidated.status, StatusCode::OK);
+    let refused = app
+        .post(
+            &format!("/api/v1/scenarios/{scenario}/calculate"),
+            Some(&admin.access),
+            inputs.clone(),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    worker.stop().await;
+}

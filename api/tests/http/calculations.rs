@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::common::{TestApp, assert_validation_error};
 
-fn golden_inputs(index: usize) -> Value {
+pub(crate) fn golden_inputs(index: usize) -> Value {
     let cases: Vec<Value> =
         serde_json::from_str(include_str!("../../../core/tests/data/cases.json")).unwrap();
     cases[index]["inputs"].clone()
@@ -26,7 +26,7 @@ fn engine_results(inputs: &Value) -> (Value, Value) {
 }
 
 /// A signed-in user with a project; returns (token, project id, its first scenario id).
-async fn setup(app: &TestApp, email: &str) -> (String, String, String) {
+pub(crate) async fn setup(app: &TestApp, email: &str) -> (String, String, String) {
     let session = app.sign_up(email).await;
     let project = app.create_project(&session.access, "SAF plant").await;
     let scenario = app.scenarios(&session.access, &project).await[0]["id"]
@@ -36,7 +36,7 @@ async fn setup(app: &TestApp, email: &str) -> (String, String, String) {
     (session.access, project, scenario)
 }
 
-async fn poll_until_done(app: &TestApp, token: &str, path: &str) -> Value {
+pub(crate) async fn poll_until_done(app: &TestApp, token: &str, path: &str) -> Value {
     for _ in 0..200 {
         let polled = app.get(&format!("{path}/calculate/status"), token).await;
         assert_eq!(polled.status, StatusCode::OK, "{}", polled.text);

@@ -73,7 +73,7 @@ impl TestApp {
         config.database.max_size = 5;
         // Each app gets its own queue and Redis key prefix on the local Redis.
         config.pipeline.queue = format!("test_{}", uuid::Uuid::new_v4().simple());
-        config.redis_prefix = format!("test_{}", uuid::Uuid::new_v4().simple());
+        config.pipeline.redis_prefix = format!("test_{}", uuid::Uuid::new_v4().simple());
         config.pipeline.concurrency = 4;
         adjust(&mut config);
         TestApp::build(config, Rc::new(db)).await
