@@ -75,6 +75,9 @@ pub struct Config {
     /// Argon2 hashes allowed to run at once (each needs 19 MiB and a core for ~tens of ms).
     pub password_hash_concurrency: usize,
     pub max_body_bytes: usize,
+    /// `SAFAPAC_ACCOUNT_CHECK_TTL_MS`: how long a successful check of the account behind a
+    /// bearer token is reused (0: every request reads the database).
+    pub account_check_ttl: Duration,
     /// Serve `/openapi.json` and `/docs`.
     pub api_docs: bool,
     /// Queue, worker, sweeper and master-data cache settings (shared with `safapac-worker`),
@@ -288,6 +291,13 @@ impl Config {
             ));
         }
         let max_body_bytes = parse(&get, "SAFAPAC_MAX_BODY_BYTES", 256 * 1024usize)?;
+        let account_check_ttl = millis(&get, "SAFAPAC_ACCOUNT_CHECK_TTL_MS", 5_000)?;
+        if account_check_ttl > Duration::from_secs(60) {
+            return Err(invalid(
+                "SAFAPAC_ACCOUNT_CHECK_TTL_MS",
+                "must be at most 60000 (a removed account keeps access that long)",
+            ));
+        }
         let api_docs = parse_bool(&get, "SAFAPAC_API_DOCS", dev)?;
         let pipeline = safapac_worker::PipelineSettings::from_lookup(get)
             .map_err(|e| invalid(e.name, e.problem))?;
@@ -310,6 +320,7 @@ impl Config {
             mail_from,
             password_hash_concurrency,
             max_body_bytes,
+            account_check_ttl,
             api_docs,
             pipeline,
             embedded_worker,

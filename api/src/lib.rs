@@ -52,6 +52,8 @@ pub struct AppState {
     pub master_cache: Arc<cache::MasterCaches>,
     pub cache_counters: Arc<safapac_cache::CacheCounters>,
     pub counters: Arc<counters::Counters>,
+    /// Recently checked accounts behind bearer tokens.
+    pub accounts: Arc<auth::accounts::AccountMemo>,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             master_cache,
             cache_counters,
             counters,
+            accounts: Arc::new(auth::accounts::AccountMemo::new(config.account_check_ttl)),
             passwords: PasswordHasher::new(config.password_hash_concurrency)
                 .observed_by(metrics.clone()),
             metrics,

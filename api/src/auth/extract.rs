@@ -56,15 +56,20 @@ impl FromRequest for AuthUser {
         });
         Box::pin(async move {
             let claims = claims?;
+            if let Some(user) = state.accounts.get(claims.sub) {
+                return Ok(user);
+            }
             let mut conn = state.conn().await?;
             let user = safapac_db::users::find_by_id(&mut conn, claims.sub)
                 .await?
                 .filter(|user| user.email_verified)
                 .ok_or(ApiError::Unauthorized(INVALID_CREDENTIALS))?;
-            Ok(AuthUser {
+            let user = AuthUser {
                 id: user.id,
                 is_admin: user.is_admin,
-            })
+            };
+            state.accounts.remember(user);
+            Ok(user)
         })
     }
 }
