@@ -58,7 +58,7 @@ pub struct RateLimits {
 /// The flood shield middleware (a no-op without the `governor` feature: empty default headers,
 /// actix-web's identity middleware being private).
 #[cfg(feature = "governor")]
-pub type Shield = shield::Shield;
+pub type Shield = actix_web::middleware::Condition<shield::Shield>;
 #[cfg(not(feature = "governor"))]
 pub type Shield = actix_web::middleware::DefaultHeaders;
 
@@ -78,7 +78,7 @@ impl RateLimits {
             local: fallback::LocalLimiters::new(&settings),
             #[cfg(feature = "governor")]
             shield: shield::config(
-                settings.flood,
+                settings.flood.unwrap_or(settings::DEFAULT_FLOOD),
                 settings.trusted_proxies.clone(),
                 counters.clone(),
             ),
@@ -87,9 +87,13 @@ impl RateLimits {
         }
     }
 
+    /// Off when `SAFAPAC_RATE_FLOOD=off`.
     #[cfg(feature = "governor")]
     pub fn shield(&self) -> Shield {
-        actix_governor::Governor::new(&self.shield)
+        actix_web::middleware::Condition::new(
+            self.settings.flood.is_some(),
+            actix_governor::Governor::new(&self.shield),
+        )
     }
 
     #[cfg(not(feature = "governor"))]

@@ -31,10 +31,20 @@ impl Quota {
 )]
 pub struct QuotaParseError;
 
+/// The Redis policies count in whole milliseconds.
+const FINEST_POLICY: Duration = Duration::from_millis(1);
+
 impl std::str::FromStr for Quota {
     type Err = QuotaParseError;
 
     fn from_str(text: &str) -> Result<Quota, QuotaParseError> {
+        Quota::parse(text, FINEST_POLICY)
+    }
+}
+
+impl Quota {
+    /// `text` as a quota whose interval per request is at least `finest`.
+    fn parse(text: &str, finest: Duration) -> Result<Quota, QuotaParseError> {
         let (count, period) = text.trim().split_once('/').ok_or(QuotaParseError)?;
         let limit: u32 = count.trim().parse().map_err(|_| QuotaParseError)?;
         let period = period.trim();
@@ -56,8 +66,7 @@ impl std::str::FromStr for Quota {
         };
         let window = Duration::from_millis(amount.checked_mul(unit_ms).ok_or(QuotaParseError)?);
         let quota = Quota::new(limit, window);
-        // The Lua script counts in whole milliseconds.
-        if limit == 0 || quota.interval() < Duration::from_millis(1) {
+        if limit == 0 || quota.interval() < finest {
             return Err(QuotaParseError);
         }
         Ok(quota)
@@ -70,8 +79,9 @@ pub struct RateLimitSettings {
     pub quotas: [Quota; Policy::ALL.len()],
     /// `SAFAPAC_TRUSTED_PROXIES`: peers whose `X-Forwarded-For`/`Forwarded` is believed.
     pub trusted_proxies: TrustedProxies,
-    /// `SAFAPAC_RATE_FLOOD`: the per-process, per-client shield in front of every route.
-    pub flood: Quota,
+    /// `SAFAPAC_RATE_FLOOD`: the per-process, per-client shield in front of every route;
+    /// `None` when set to `off`.
+    pub flood: Option<Quota>,
     /// `SAFAPAC_RATE_REDIS_TIMEOUT_MS`: longest wait on Redis before the local fallback decides.
     pub redis_timeout: Duration,
 }
@@ -87,7 +97,7 @@ impl RateLimitSettings {
 }
 
 /// Per-process burst allowance of the flood shield: 200 requests at once, 100 per second.
-const DEFAULT_FLOOD: Quota = Quota::new(200, Duration::from_secs(2));
+pub(super) const DEFAULT_FLOOD: Quota = Quota::new(200, Duration::from_secs(2));
 const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
 impl RateLimitSettings {
@@ -128,9 +138,28 @@ impl RateLimitSettings {
         Ok(RateLimitSettings {
             quotas,
             trusted_proxies,
-            flood: quota("SAFAPAC_RATE_FLOOD", DEFAULT_FLOOD)?,
+            flood: flood(get("SAFAPAC_RATE_FLOOD"))?,
             redis_timeout,
         })
+    }
+}
+
+/// The flood shield is governor's, in process: it can count finer than the Redis policies
+/// (up to a million requests a second per client), and `off` removes it (behind a proxy that
+/// limits floods itself, or to measure its cost).
+fn flood(text: Option<String>) -> Result<Option<Quota>, ConfigError> {
+    match text.as_deref().map(str::trim) {
+        None => Ok(Some(DEFAULT_FLOOD)),
+        Some("off") => Ok(None),
+        Some(text) => Quota::parse(text, Duration::from_micros(1))
+            .map(Some)
+            .map_err(|_| ConfigError {
+                name: "SAFAPAC_RATE_FLOOD",
+                problem: format!(
+                    "expected off or <count>/<period> such as 200/2s, with a period of at least \
+                     one microsecond per request, got {text:?}"
+                ),
+            }),
     }
 }
 
@@ -166,6 +195,23 @@ mod tests {
         })
         .unwrap();
         assert_eq!(custom.quota(Policy::Login).limit, 50);
+        assert_eq!(defaults.flood, Some(DEFAULT_FLOOD));
+        let flood = |text: &str| {
+            RateLimitSettings::from_lookup(|name| {
+                (name == "SAFAPAC_RATE_FLOOD").then(|| text.to_owned())
+            })
+            .map(|s| s.flood)
+        };
+        assert_eq!(flood("off").unwrap(), None);
+        assert_eq!(
+            flood("100000/1s").unwrap(),
+            Some(Quota::new(100_000, Duration::from_secs(1)))
+        );
+        for bad in ["0/s", "2000000/1s", "lots"] {
+            let e = flood(bad).unwrap_err();
+            assert_eq!(e.name, "SAFAPAC_RATE_FLOOD");
+            assert!(e.problem.contains(bad), "{}", e.problem);
+        }
         let bad = RateLimitSettings::from_lookup(|name| {
             (name == "SAFAPAC_TRUSTED_PROXIES").then(|| "not-an-ip".to_owned())
         });

@@ -329,7 +329,7 @@ async fn with_redis_down_requests_succeed_login_stays_limited_and_sharing_resume
 #[tokio::test(flavor = "multi_thread")]
 async fn the_flood_shield_stops_a_burst_from_one_client_on_any_route() {
     let app = TestApp::with_config(|config| {
-        config.rate_limits.flood = Quota::new(3, Duration::from_secs(60));
+        config.rate_limits.flood = Some(Quota::new(3, Duration::from_secs(60)));
     })
     .await;
     let health = |ip: &str| TestRequest::get().uri("/health").peer_addr(peer(ip));
