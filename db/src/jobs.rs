@@ -244,7 +244,7 @@ pub async fn succeed(
     let row: Option<FinishRow> = diesel::sql_query(
         "WITH s AS (
             UPDATE scenarios sc
-               SET techno_economics = $2::jsonb, financial_analysis = $3::jsonb,
+               SET techno_economics = $2::json, financial_analysis = $3::json,
                    status = 'calculated', updated_at = now()
               FROM calculation_jobs j
              WHERE j.id = $1 AND j.status = 'running'

@@ -57,6 +57,28 @@ pub struct Scenario {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a scenario summary shows: no inputs and no results, which run to tens of KB.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = scenarios, check_for_backend(diesel::pg::Pg))]
+pub struct ScenarioHead {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub scenario_name: String,
+    pub scenario_order: i32,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A scenario's head together with the master rows it refers to.
+#[derive(Debug, Clone)]
+pub struct ScenarioHeadWithRefs {
+    pub head: ScenarioHead,
+    pub process: ProcessTechnology,
+    pub feedstock: Feedstock,
+    pub country: Country,
+}
+
 /// A scenario together with the master rows it refers to, as the API shows it.
 #[derive(Debug, Clone)]
 pub struct ScenarioWithRefs {

@@ -61,6 +61,40 @@ pub async fn list(
         .map(Some)
 }
 
+/// The heads of an owned project's scenarios, by order (empty if the project is not the
+/// caller's): what a project's page lists, without reading inputs or results.
+pub async fn summaries(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    project_id: Uuid,
+) -> Result<Vec<ScenarioHeadWithRefs>, DbError> {
+    let rows: Vec<(ScenarioHead, ProcessTechnology, Feedstock, Country)> = scenarios::table
+        .inner_join(projects::table)
+        .inner_join(process_technologies::table)
+        .inner_join(feedstocks::table)
+        .inner_join(countries::table)
+        .filter(projects::user_id.eq(user_id))
+        .filter(scenarios::project_id.eq(project_id))
+        .select((
+            ScenarioHead::as_select(),
+            ProcessTechnology::as_select(),
+            Feedstock::as_select(),
+            Country::as_select(),
+        ))
+        .order(scenarios::scenario_order)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(head, process, feedstock, country)| ScenarioHeadWithRefs {
+            head,
+            process,
+            feedstock,
+            country,
+        })
+        .collect())
+}
+
 pub async fn get(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,

@@ -137,9 +137,7 @@ pub async fn get_project(
     let project = safapac_db::projects::find(&mut conn, user.id, project_id)
         .await?
         .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
-    let scenarios = safapac_db::scenarios::list(&mut conn, user.id, project_id)
-        .await?
-        .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
+    let scenarios = safapac_db::scenarios::summaries(&mut conn, user.id, project_id).await?;
     let summaries: Vec<ScenarioSummary> =
         scenarios.into_iter().map(ScenarioSummary::from).collect();
     Ok(HttpResponse::Ok().json(ProjectWithScenarios {

@@ -5,7 +5,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use safapac_db::models::ScenarioWithRefs;
+use safapac_db::models::{ScenarioHeadWithRefs, ScenarioWithRefs};
 use safapac_db::scenarios::{DraftChanges, MAX_SCENARIOS, NewScenario, ScenarioChanges};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,23 @@ pub struct ScenarioDetail {
     pub techno_economics: Option<Value>,
     #[schema(value_type = Option<Object>)]
     pub financial_analysis: Option<Value>,
+}
+
+impl From<ScenarioHeadWithRefs> for ScenarioSummary {
+    fn from(row: ScenarioHeadWithRefs) -> Self {
+        ScenarioSummary {
+            id: row.head.id,
+            project_id: row.head.project_id,
+            scenario_name: row.head.scenario_name,
+            scenario_order: row.head.scenario_order,
+            status: row.head.status,
+            process: row.process.into(),
+            feedstock: row.feedstock.into(),
+            country: row.country.into(),
+            created_at: row.head.created_at,
+            updated_at: row.head.updated_at,
+        }
+    }
 }
 
 impl From<ScenarioWithRefs> for ScenarioSummary {
