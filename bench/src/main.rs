@@ -51,6 +51,9 @@ enum Workload {
         #[arg(long, default_value_t = 3)]
         warmup_seconds: u64,
     },
+    /// Setup for the read workloads (`bench/reads.sh`): a project whose first scenario is
+    /// `calculated`; prints `export` lines with an access token and the ids.
+    Prepare,
     /// One job at a time on an idle system: submit-to-`succeeded` latency.
     Pickup {
         #[arg(long, default_value_t = 30)]
@@ -120,6 +123,11 @@ impl Client {
 
     /// A new project; returns its scenario id.
     async fn new_scenario(&self) -> anyhow::Result<String> {
+        Ok(self.new_project().await?.1)
+    }
+
+    /// A new project; returns its id and its first scenario's.
+    async fn new_project(&self) -> anyhow::Result<(String, String)> {
         let (status, project) = self
             .send(
                 reqwest::Method::POST,
@@ -138,10 +146,8 @@ impl Client {
                 None,
             )
             .await?;
-        Ok(scenarios[0]["id"]
-            .as_str()
-            .context("scenario id")?
-            .to_owned())
+        let scenario = scenarios[0]["id"].as_str().context("scenario id")?;
+        Ok((id.to_owned(), scenario.to_owned()))
     }
 
     async fn submit(&self, scenario: &str) -> anyhow::Result<String> {
@@ -344,6 +350,22 @@ async fn pickup(client: Arc<Client>, samples: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn prepare(client: Arc<Client>) -> anyhow::Result<()> {
+    let (project, scenario) = client.new_project().await?;
+    let job = client.submit(&scenario).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.job_status(&job).await? != "succeeded" {
+        if Instant::now() > deadline {
+            bail!("job {job} did not succeed within 30 s: is a worker running?");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!("export SAFAPAC_BENCH_TOKEN={}", client.token);
+    println!("export SAFAPAC_BENCH_PROJECT={project}");
+    println!("export SAFAPAC_BENCH_SCENARIO={scenario}");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -371,5 +393,6 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Workload::Pickup { samples } => pickup(client, samples).await,
+        Workload::Prepare => prepare(client).await,
     }
 }
