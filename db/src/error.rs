@@ -31,9 +31,63 @@ pub enum DbError {
 }
 
 impl DbError {
-    /// True when the database could not be reached or the pool had no free connection: the
+    /// True when the database could not be reached, the pool had no free connection, or the
+    /// connection was lost under the query (server restarting, backend terminated): the
     /// request may succeed if retried shortly.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, DbError::Pool(_) | DbError::Connect(_))
+        match self {
+            DbError::Pool(_) | DbError::Connect(_) => true,
+            DbError::Query(e) => connection_lost(e),
+            _ => false,
+        }
+    }
+}
+
+/// Messages of the server's "your connection is going away" errors (SQLSTATE class 57P:
+/// administrator command, crash or idle-session shutdown, starting up, shutting down),
+/// which diesel reports without their code.
+const LOST_CONNECTION_MESSAGES: [&str; 4] = [
+    "terminating connection",
+    "the database system is shutting down",
+    "the database system is starting up",
+    "the database system is in recovery mode",
+];
+
+fn connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => LOST_CONNECTION_MESSAGES
+            .iter()
+            .any(|m| info.message().starts_with(m)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> DbError {
+        DbError::Query(Error::DatabaseError(kind, Box::new(message.to_owned())))
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailability_and_a_bad_query_is_not() {
+        assert!(
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command"
+            )
+            .is_unavailable()
+        );
+        assert!(db_error(DatabaseErrorKind::ClosedConnection, "closed").is_unavailable());
+        assert!(!db_error(DatabaseErrorKind::UniqueViolation, "duplicate key").is_unavailable());
+        assert!(!DbError::Query(Error::NotFound).is_unavailable());
     }
 }

@@ -34,6 +34,8 @@ impl World {
         let mut settings = PipelineSettings::from_lookup(|_| None).unwrap();
         settings.redis_url = redis_url.to_owned();
         settings.queue = format!("test_{}", Uuid::new_v4().simple());
+        // The master-data cache's keys too: never the shared `safapac:` ones.
+        settings.redis_prefix = settings.queue.clone();
         // Submitting clients must not wait long on a Redis that is down.
         settings.redis_timeout = Duration::from_millis(300);
         let conn = queue::connect(&settings, true).await.unwrap();
@@ -178,6 +180,7 @@ impl World {
             .env("DATABASE_URL", self.db.url())
             .env("REDIS_URL", &self.settings.redis_url)
             .env("SAFAPAC_QUEUE", &self.settings.queue)
+            .env("SAFAPAC_REDIS_PREFIX", &self.settings.redis_prefix)
             .env("SAFAPAC_WORKER_CONCURRENCY", "8")
             .env("SAFAPAC_HEARTBEAT_SECS", "1")
             .env("SAFAPAC_JOB_TIMEOUT_SECS", "3")

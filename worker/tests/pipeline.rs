@@ -32,6 +32,8 @@ impl Fixture {
         let pool = db.pool(8).unwrap();
         let mut settings = PipelineSettings::from_lookup(|_| None).unwrap();
         settings.queue = format!("test_{}", Uuid::new_v4().simple());
+        // The master-data cache's keys too: never the shared `safapac:` ones.
+        settings.redis_prefix = settings.queue.clone();
         settings.concurrency = 4;
         tweak(&mut settings);
         let conn = queue::connect(&settings, false).await.unwrap();

@@ -17,7 +17,7 @@ pub(crate) fn golden_inputs(index: usize) -> Value {
     cases[index]["inputs"].clone()
 }
 
-fn engine_results(inputs: &Value) -> (Value, Value) {
+pub(crate) fn engine_results(inputs: &Value) -> (Value, Value) {
     let calc = safapac_core::calculate(inputs, MasterData::builtin()).unwrap();
     (
         serde_json::to_value(calc.techno_economics()).unwrap(),

@@ -8,6 +8,7 @@ mod accounts;
 mod cache;
 mod calculations;
 mod dashboard_flow;
+mod faults;
 mod limits;
 mod master_data;
 mod ops;
