@@ -13,6 +13,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::DbError;
+use crate::prepared::{Prepared, Statement, bind};
 use crate::schema::{calculation_jobs, projects, scenarios};
 
 /// Job statuses: `queued → running → succeeded | failed | superseded`.
@@ -71,16 +72,9 @@ pub async fn submit(
     parent: Option<Uuid>,
     submission: Submission,
 ) -> Result<Option<Submitted>, DbError> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        id: Uuid,
-        #[diesel(sql_type = BigInt)]
-        revision: i64,
-    }
-    let job_id = Uuid::now_v7();
-    let row: Option<Row> = diesel::sql_query(
-        "WITH s AS (
+    struct Sql;
+    impl Statement for Sql {
+        const SQL: &'static str = "WITH s AS (
             UPDATE scenarios
                SET user_inputs = $4, process_id = $5, feedstock_id = $6, country_id = $7,
                    status = 'calculating', revision = revision + 1, updated_at = now()
@@ -102,24 +96,25 @@ pub async fn submit(
                 CASE WHEN $9 THEN 0 ELSE 1 END,
                 now()
            FROM s
-      RETURNING id, revision",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(job_id)
-    .bind::<diesel::sql_types::Uuid, _>(scenario_id)
-    .bind::<diesel::sql_types::Uuid, _>(user_id)
-    .bind::<diesel::sql_types::Jsonb, _>(submission.inputs)
-    .bind::<Integer, _>(submission.process_id)
-    .bind::<Integer, _>(submission.feedstock_id)
-    .bind::<Integer, _>(submission.country_id)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(parent)
-    .bind::<diesel::sql_types::Bool, _>(submission.synchronous)
+      RETURNING id, revision";
+        type Row = (diesel::sql_types::Uuid, BigInt);
+    }
+    let job_id = Uuid::now_v7();
+    let row: Option<(Uuid, i64)> = Prepared::<Sql, _>::new((
+        bind::<diesel::sql_types::Uuid, _>(job_id),
+        bind::<diesel::sql_types::Uuid, _>(scenario_id),
+        bind::<diesel::sql_types::Uuid, _>(user_id),
+        bind::<diesel::sql_types::Jsonb, _>(submission.inputs),
+        bind::<Integer, _>(submission.process_id),
+        bind::<Integer, _>(submission.feedstock_id),
+        bind::<Integer, _>(submission.country_id),
+        bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(parent),
+        bind::<diesel::sql_types::Bool, _>(submission.synchronous),
+    ))
     .get_result(conn)
     .await
     .optional()?;
-    Ok(row.map(|r| Submitted {
-        job_id: r.id,
-        revision: r.revision,
-    }))
+    Ok(row.map(|(job_id, revision)| Submitted { job_id, revision }))
 }
 
 /// A job a worker may now compute.
@@ -153,21 +148,9 @@ pub async fn claim(
     max_attempts: i32,
     stale_after: Duration,
 ) -> Result<Claim, DbError> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        scenario_id: Uuid,
-        #[diesel(sql_type = BigInt)]
-        revision: i64,
-        #[diesel(sql_type = Integer)]
-        attempts: i32,
-        #[diesel(sql_type = BigInt)]
-        current_revision: i64,
-        #[diesel(sql_type = diesel::sql_types::Jsonb)]
-        inputs: Value,
-    }
-    let row: Option<Row> = diesel::sql_query(
-        "WITH c AS (
+    struct Sql;
+    impl Statement for Sql {
+        const SQL: &'static str = "WITH c AS (
             UPDATE calculation_jobs j
                SET status = 'running', attempts = j.attempts + 1,
                    started_at = now(), updated_at = now()
@@ -177,13 +160,38 @@ pub async fn claim(
          RETURNING j.scenario_id, j.revision, j.attempts)
          SELECT c.scenario_id, c.revision, c.attempts, s.revision AS current_revision,
                 s.user_inputs AS inputs
-           FROM c JOIN scenarios s ON s.id = c.scenario_id",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(job_id)
-    .bind::<Interval, _>(interval(stale_after))
+           FROM c JOIN scenarios s ON s.id = c.scenario_id";
+        type Row = (
+            diesel::sql_types::Uuid,
+            BigInt,
+            Integer,
+            BigInt,
+            diesel::sql_types::Jsonb,
+        );
+    }
+    struct Row {
+        scenario_id: Uuid,
+        revision: i64,
+        attempts: i32,
+        current_revision: i64,
+        inputs: Value,
+    }
+    let row: Option<(Uuid, i64, i32, i64, Value)> = Prepared::<Sql, _>::new((
+        bind::<diesel::sql_types::Uuid, _>(job_id),
+        bind::<Interval, _>(interval(stale_after)),
+    ))
     .get_result(conn)
     .await
     .optional()?;
+    let row = row.map(
+        |(scenario_id, revision, attempts, current_revision, inputs)| Row {
+            scenario_id,
+            revision,
+            attempts,
+            current_revision,
+            inputs,
+        },
+    );
     let Some(row) = row else {
         return Ok(Claim::Skip);
     };
@@ -217,14 +225,8 @@ pub enum Finish {
     AlreadyFinished,
 }
 
-#[derive(QueryableByName)]
-struct FinishRow {
-    #[diesel(sql_type = Text)]
-    status: String,
-}
-
-fn finish_of(row: Option<FinishRow>) -> Finish {
-    match row.as_ref().map(|r| r.status.as_str()) {
+fn finish_of(status: Option<String>) -> Finish {
+    match status.as_deref() {
         None => Finish::AlreadyFinished,
         Some(status::SUPERSEDED) => Finish::Superseded,
         Some(_) => Finish::Recorded,
@@ -241,8 +243,9 @@ pub async fn succeed(
     techno_economics: &str,
     financials: &str,
 ) -> Result<Finish, DbError> {
-    let row: Option<FinishRow> = diesel::sql_query(
-        "WITH s AS (
+    struct Sql;
+    impl Statement for Sql {
+        const SQL: &'static str = "WITH s AS (
             UPDATE scenarios sc
                SET techno_economics = $2::json, financial_analysis = $3::json,
                    status = 'calculated', updated_at = now()
@@ -255,11 +258,14 @@ pub async fn succeed(
             SET status = CASE WHEN EXISTS (SELECT 1 FROM s) THEN 'succeeded' ELSE 'superseded' END,
                 finished_at = now(), updated_at = now()
           WHERE id = $1 AND status = 'running'
-      RETURNING status",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(job_id)
-    .bind::<Text, _>(techno_economics)
-    .bind::<Text, _>(financials)
+      RETURNING status";
+        type Row = Text;
+    }
+    let row: Option<String> = Prepared::<Sql, _>::new((
+        bind::<diesel::sql_types::Uuid, _>(job_id),
+        bind::<Text, _>(techno_economics),
+        bind::<Text, _>(financials),
+    ))
     .get_result(conn)
     .await
     .optional()?;
@@ -273,8 +279,9 @@ pub async fn fail(
     job_id: Uuid,
     message: &str,
 ) -> Result<Finish, DbError> {
-    let row: Option<FinishRow> = diesel::sql_query(
-        "WITH s AS (
+    struct Sql;
+    impl Statement for Sql {
+        const SQL: &'static str = "WITH s AS (
             UPDATE scenarios sc SET status = 'failed', updated_at = now()
               FROM calculation_jobs j
              WHERE j.id = $1 AND j.status = 'running'
@@ -285,10 +292,13 @@ pub async fn fail(
                 error = CASE WHEN EXISTS (SELECT 1 FROM s) THEN $2 END,
                 finished_at = now(), updated_at = now()
           WHERE id = $1 AND status = 'running'
-      RETURNING status",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(job_id)
-    .bind::<Text, _>(message)
+      RETURNING status";
+        type Row = Text;
+    }
+    let row: Option<String> = Prepared::<Sql, _>::new((
+        bind::<diesel::sql_types::Uuid, _>(job_id),
+        bind::<Text, _>(message),
+    ))
     .get_result(conn)
     .await
     .optional()?;
@@ -515,20 +525,15 @@ fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
 }
 
 /// What the status endpoint shows for one scenario.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, Queryable)]
 pub struct CalculationStatus {
-    #[diesel(sql_type = Text)]
     pub status: String,
     /// Results as JSON text, only when `status` is `calculated`.
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub techno_economics: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub financials: Option<String>,
     /// Stored inputs, only when `status` is `calculated`.
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
     pub inputs: Option<Value>,
     /// The error of the current revision's latest job, when it failed.
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub error: Option<String>,
 }
 
@@ -540,8 +545,9 @@ pub async fn calculation_status(
     scenario_id: Uuid,
     parent: Option<Uuid>,
 ) -> Result<Option<CalculationStatus>, DbError> {
-    Ok(diesel::sql_query(
-        "SELECT s.status,
+    struct Sql;
+    impl Statement for Sql {
+        const SQL: &'static str = "SELECT s.status,
                 CASE WHEN s.status = 'calculated' THEN s.techno_economics::text END AS techno_economics,
                 CASE WHEN s.status = 'calculated' THEN s.financial_analysis::text END AS financials,
                 CASE WHEN s.status = 'calculated' THEN s.user_inputs END AS inputs,
@@ -550,11 +556,20 @@ pub async fn calculation_status(
                       WHERE j.scenario_id = s.id AND j.revision = s.revision
                       ORDER BY j.created_at DESC LIMIT 1) END AS error
            FROM scenarios s JOIN projects p ON p.id = s.project_id
-          WHERE s.id = $1 AND p.user_id = $2 AND ($3::uuid IS NULL OR s.project_id = $3)",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(scenario_id)
-    .bind::<diesel::sql_types::Uuid, _>(user_id)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(parent)
+          WHERE s.id = $1 AND p.user_id = $2 AND ($3::uuid IS NULL OR s.project_id = $3)";
+        type Row = (
+            Text,
+            diesel::sql_types::Nullable<Text>,
+            diesel::sql_types::Nullable<Text>,
+            diesel::sql_types::Nullable<diesel::sql_types::Jsonb>,
+            diesel::sql_types::Nullable<Text>,
+        );
+    }
+    Ok(Prepared::<Sql, _>::new((
+        bind::<diesel::sql_types::Uuid, _>(scenario_id),
+        bind::<diesel::sql_types::Uuid, _>(user_id),
+        bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(parent),
+    ))
     .get_result(conn)
     .await
     .optional()?)

@@ -7,6 +7,7 @@ pub mod master;
 pub mod migrate;
 pub mod models;
 pub mod pool;
+mod prepared;
 pub mod projects;
 pub mod scenarios;
 pub mod schema;

@@ -1,7 +1,9 @@
 use std::time::Duration;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::FutureExt as _;
 
@@ -39,11 +41,15 @@ impl PoolSettings {
 }
 
 /// Builds the pool. Lazy: no connection is opened until first use.
+///
+/// A connection going back out is not pinged first (`RecyclingMethod::Fast`): the ping would
+/// cost a round trip on every request. A connection the server dropped while it sat in the
+/// pool fails its next query instead, which callers answer as unavailability (503, or a
+/// redelivered job), and the pool then discards it.
 pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, DbError> {
-    let manager = if settings.synchronous_commit {
-        AsyncDieselConnectionManager::<AsyncPgConnection>::new(&settings.database_url)
-    } else {
-        let mut config = ManagerConfig::default();
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    if !settings.synchronous_commit {
         config.custom_setup = Box::new(|url| {
             async move {
                 let mut conn = AsyncPgConnection::establish(url).await?;
@@ -55,11 +61,11 @@ pub fn build_pool(settings: &PoolSettings) -> Result<DbPool, DbError> {
             }
             .boxed()
         });
-        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
-            &settings.database_url,
-            config,
-        )
-    };
+    }
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        &settings.database_url,
+        config,
+    );
     let pool = Pool::builder(manager)
         .max_size(settings.max_size)
         .wait_timeout(Some(settings.wait_timeout))
