@@ -78,6 +78,8 @@ pub struct Config {
     /// `SAFAPAC_ACCOUNT_CHECK_TTL_MS`: how long a successful check of the account behind a
     /// bearer token is reused (0: every request reads the database).
     pub account_check_ttl: Duration,
+    /// Bounds on how long one client may hold a connection without making progress.
+    pub http_timeouts: HttpTimeouts,
     /// Serve `/openapi.json` and `/docs`.
     pub api_docs: bool,
     /// Queue, worker, sweeper and master-data cache settings (shared with `safapac-worker`),
@@ -98,6 +100,37 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("mail_transport", &self.mail_transport)
             .finish_non_exhaustive()
+    }
+}
+
+/// What a slow or silent client may cost: actix bounds the request head and the idle time
+/// between requests itself; the body deadline is enforced by the JSON extractor, because
+/// actix-http stops timing a request once its head has arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// `SAFAPAC_CLIENT_REQUEST_TIMEOUT_MS`: the first request's head (request line and
+    /// headers) must arrive within this; otherwise 408 and the connection is closed.
+    pub request_head: Duration,
+    /// `SAFAPAC_BODY_TIMEOUT_MS`: a JSON body must be complete this long after its handler
+    /// starts reading it; otherwise 408 and the connection is closed.
+    pub body: Duration,
+    /// `SAFAPAC_CLIENT_DISCONNECT_TIMEOUT_MS`: how long a closing connection may linger
+    /// (unread body being discarded, shutdown handshake) before it is dropped.
+    pub disconnect: Duration,
+    /// `SAFAPAC_KEEP_ALIVE_SECS`: an idle keep-alive connection is closed after this; zero
+    /// closes every connection after one answer. actix times only the first request head of
+    /// a connection, so only without keep-alive does `request_head` bound every request.
+    pub keep_alive: Duration,
+}
+
+impl Default for HttpTimeouts {
+    fn default() -> Self {
+        HttpTimeouts {
+            request_head: Duration::from_secs(5),
+            body: Duration::from_secs(10),
+            disconnect: Duration::from_secs(1),
+            keep_alive: Duration::from_secs(5),
+        }
     }
 }
 
@@ -298,6 +331,31 @@ impl Config {
                 "must be at most 60000 (a removed account keeps access that long)",
             ));
         }
+        let defaults = HttpTimeouts::default();
+        // Zero would switch a bound off (actix's convention), so it is refused.
+        let positive_millis = |name: &'static str, default: Duration| {
+            let value = millis(&get, name, default.as_millis() as u64)?;
+            if value.is_zero() {
+                return Err(invalid(name, "must be at least 1"));
+            }
+            Ok(value)
+        };
+        let http_timeouts = HttpTimeouts {
+            request_head: positive_millis(
+                "SAFAPAC_CLIENT_REQUEST_TIMEOUT_MS",
+                defaults.request_head,
+            )?,
+            body: positive_millis("SAFAPAC_BODY_TIMEOUT_MS", defaults.body)?,
+            disconnect: positive_millis(
+                "SAFAPAC_CLIENT_DISCONNECT_TIMEOUT_MS",
+                defaults.disconnect,
+            )?,
+            keep_alive: Duration::from_secs(parse(
+                &get,
+                "SAFAPAC_KEEP_ALIVE_SECS",
+                defaults.keep_alive.as_secs(),
+            )?),
+        };
         let api_docs = parse_bool(&get, "SAFAPAC_API_DOCS", dev)?;
         let pipeline = safapac_worker::PipelineSettings::from_lookup(get)
             .map_err(|e| invalid(e.name, e.problem))?;
@@ -321,6 +379,7 @@ impl Config {
             password_hash_concurrency,
             max_body_bytes,
             account_check_ttl,
+            http_timeouts,
             api_docs,
             pipeline,
             embedded_worker,
@@ -423,6 +482,7 @@ mod tests {
         );
         assert!(matches!(c.mail_transport, MailTransport::Log));
         assert!(c.api_docs);
+        assert_eq!(c.http_timeouts, HttpTimeouts::default());
     }
 
     #[test]
@@ -456,6 +516,10 @@ mod tests {
             ("SAFAPAC_CORS_ORIGINS", "*"),
             ("SAFAPAC_API_DOCS", "maybe"),
             ("SAFAPAC_MAIL_FROM", "not an address"),
+            ("SAFAPAC_CLIENT_REQUEST_TIMEOUT_MS", "0"),
+            ("SAFAPAC_BODY_TIMEOUT_MS", "soon"),
+            ("SAFAPAC_CLIENT_DISCONNECT_TIMEOUT_MS", "0"),
+            ("SAFAPAC_KEEP_ALIVE_SECS", "-1"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{value}");

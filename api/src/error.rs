@@ -28,6 +28,9 @@ pub enum ApiError {
     Conflict(&'static str),
     #[error("Request body too large")]
     PayloadTooLarge,
+    /// The body did not arrive within `SAFAPAC_BODY_TIMEOUT_MS`.
+    #[error("Request body not received in time")]
+    RequestTimeout,
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
     #[error("Request validation failed")]
@@ -117,6 +120,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -131,6 +135,11 @@ impl ResponseError for ApiError {
                 return response.json(ValidationErrorBody {
                     detail: errors.clone(),
                 });
+            }
+            // The rest of the body is not worth waiting for: the connection is closed, so a
+            // client cannot keep it by trickling bytes after the answer.
+            ApiError::PayloadTooLarge | ApiError::RequestTimeout => {
+                response.force_close();
             }
             ApiError::Unauthorized(_) => {
                 response

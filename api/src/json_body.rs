@@ -1,6 +1,6 @@
-//! The JSON body extractor: size limit (413), content type (415), syntax (400), shape (422
-//! with the path of the offending field as the client spelled it) and semantic validation
-//! (422), in that order.
+//! The JSON body extractor: size limit (413), time limit (408), content type (415), syntax
+//! (400), shape (422 with the path of the offending field as the client spelled it) and
+//! semantic validation (422), in that order.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::AppState;
+use crate::config::HttpTimeouts;
 use crate::error::{ApiError, FieldError};
 
 /// Semantic checks after deserialisation; an empty list means valid.
@@ -33,9 +34,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
+        let (limit, timeout) = req
             .app_data::<web::Data<AppState>>()
-            .map_or(256 * 1024, |state| state.config.max_body_bytes);
+            .map_or((256 * 1024, HttpTimeouts::default().body), |state| {
+                (state.config.max_body_bytes, state.config.http_timeouts.body)
+            });
         let declared_length = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -57,8 +60,14 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
             if declared_length.is_some_and(|len| len > limit) {
                 return Err(ApiError::PayloadTooLarge);
             }
+            // One deadline for the whole body: actix-http times only the request head, so a
+            // client trickling a byte now and then would otherwise hold the handler forever.
+            let deadline = tokio::time::Instant::now() + timeout;
             let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
+            while let Some(chunk) = tokio::time::timeout_at(deadline, payload.next())
+                .await
+                .map_err(|_| ApiError::RequestTimeout)?
+            {
                 let chunk =
                     chunk.map_err(|_| ApiError::BadRequest("Could not read the request body"))?;
                 if body.len() + chunk.len() > limit {
@@ -99,6 +108,13 @@ fn parse<T: DeserializeOwned>(text: &[u8]) -> Result<T, ApiError> {
         Err(error) => error,
     };
     let inner = error.inner();
+    // serde_json refuses documents nested deeper than 128 levels (before any stack is at
+    // risk); say so rather than calling the JSON malformed.
+    if inner.is_syntax() && inner.to_string().starts_with("recursion limit exceeded") {
+        return Err(ApiError::BadRequest(
+            "JSON body nested too deeply (at most 128 levels)",
+        ));
+    }
     if inner.is_syntax() || inner.is_eof() {
         return Err(ApiError::BadRequest("Malformed JSON body"));
     }
@@ -202,6 +218,19 @@ mod tests {
                 "value".into()
             ]
         );
+    }
+
+    #[test]
+    fn too_deep_a_document_is_a_bad_request_naming_the_limit() {
+        for depth in [129, 1_000, 100_000] {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            match parse::<Value>(text.as_bytes()) {
+                Err(ApiError::BadRequest(detail)) => assert!(detail.contains("nested"), "{detail}"),
+                other => panic!("depth {depth}: {other:?}"),
+            }
+        }
+        let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse::<Value>(fine.as_bytes()).is_ok());
     }
 
     #[test]

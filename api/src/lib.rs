@@ -16,16 +16,22 @@ pub mod openapi;
 pub mod routes;
 pub mod wire;
 
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use actix_cors::Cors;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::dev::{Payload, Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{KeepAlive, Method, StatusCode};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next, from_fn};
-use actix_web::{App, Error, HttpResponse, HttpServer, web};
+use actix_web::{App, Error, HttpMessage as _, HttpResponse, HttpServer, web};
 use anyhow::Context as _;
 use safapac_db::{DbConn, DbPool};
 use tracing::Instrument as _;
@@ -164,6 +170,65 @@ pub fn build_app(
         .wrap(cors)
         .wrap(from_fn(request_context))
         .wrap(from_fn(metrics::track))
+        .wrap(from_fn(hold_request_body))
+}
+
+/// Keeps the receiving end of a request body alive until the response has been sent.
+/// actix-http closes a connection whose body was left unread, unless the body is chunked
+/// and its receiver already dropped: then it drains the rest with no time limit, so a client
+/// trickling a chunked body at a route that does not read it (or past a 413 or 408) would
+/// hold the connection forever. Held, the unread body gets the connection closed after the
+/// answer (within `SAFAPAC_CLIENT_DISCONNECT_TIMEOUT_MS`).
+async fn hold_request_body(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let payload = req.take_payload();
+    if matches!(payload, Payload::None) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let held = Rc::new(RefCell::new(payload));
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(SharedPayload(held.clone())),
+    });
+    let response = next.call(req).await?;
+    Ok(response
+        .map_body(|_, body| HeldBody {
+            body: body.boxed(),
+            _payload: held,
+        })
+        .map_into_right_body())
+}
+
+struct SharedPayload(Rc<RefCell<Payload>>);
+
+impl futures_util::Stream for SharedPayload {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_next(cx)
+    }
+}
+
+/// A response body that owns the request body's receiver (see `hold_request_body`).
+struct HeldBody {
+    body: BoxBody,
+    _payload: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for HeldBody {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<web::Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
 }
 
 /// Only the configured origins, only the headers the dashboard sends, no credentials
@@ -263,6 +328,26 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 /// usual 30 s grace period, so the process exits by itself before being killed.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 25;
 
+/// The HTTP server for `state` on `bind` (port 0: a free one), with the connection time
+/// limits of `state.config.http_timeouts`, and the address it listens on. On SIGTERM or
+/// Ctrl-C it stops accepting and gives in-flight requests `SHUTDOWN_TIMEOUT_SECS`.
+pub fn http_server(state: AppState, bind: SocketAddr) -> anyhow::Result<(Server, SocketAddr)> {
+    let timeouts = state.config.http_timeouts;
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .client_request_timeout(timeouts.request_head)
+        .client_disconnect_timeout(timeouts.disconnect)
+        .keep_alive(if timeouts.keep_alive.is_zero() {
+            KeepAlive::Disabled
+        } else {
+            KeepAlive::Timeout(timeouts.keep_alive)
+        })
+        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+        .bind(bind)
+        .with_context(|| format!("binding {bind}"))?;
+    let bound = server.addrs().first().copied().unwrap_or(bind);
+    Ok((server.run(), bound))
+}
+
 /// Runs the HTTP server until it is stopped (the default command).
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.secret_key_generated {
@@ -284,7 +369,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         conn,
         &config.pipeline,
     ));
-    let bind = config.bind;
     let metrics = Arc::new(safapac_ops::Metrics::new());
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let embedded = config.embedded_worker.then(|| {
@@ -302,15 +386,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_queue(queue)
         .with_metrics(metrics);
     limits::spawn_housekeeping(&state.limits);
-    tracing::info!(%bind, "listening");
-    // SIGTERM or Ctrl-C: stop accepting, give in-flight requests this long, then stop.
-    let served = HttpServer::new(move || build_app(state.clone()))
-        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-        .bind(bind)
-        .with_context(|| format!("binding {bind}"))?
-        .run()
-        .await
-        .context("running the HTTP server");
+    let bind = state.config.bind;
+    let (server, bound) = http_server(state, bind)?;
+    tracing::info!(bind = %bound, "listening");
+    let served = server.await.context("running the HTTP server");
     // The server has stopped (SIGTERM or Ctrl-C): let the embedded worker finish its jobs.
     let _ = stop_worker.send(());
     if let Some(worker) = embedded {

@@ -124,6 +124,16 @@ impl TestApp {
         }
     }
 
+    /// This app behind the real HTTP server (the production builder, connection time limits
+    /// included) on a free loopback port, for tests that need real sockets.
+    pub fn serve(&self) -> TestServer {
+        let (server, addr) =
+            safapac_api::http_server(self.state.clone(), ([127, 0, 0, 1], 0).into()).unwrap();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        TestServer { addr, handle }
+    }
+
     pub async fn request(&self, request: TestRequest) -> Response {
         (self.call)(request.to_request()).await
     }
@@ -272,6 +282,19 @@ impl TestApp {
             .await;
         assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
         listed.body.as_array().unwrap().clone()
+    }
+}
+
+/// A running HTTP server; stopped (without waiting for its connections) when dropped.
+pub struct TestServer {
+    pub addr: std::net::SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // The stop command is sent at once; the returned future only waits for completion.
+        drop(self.handle.stop(false));
     }
 }
 

@@ -9,6 +9,7 @@ mod cache;
 mod calculations;
 mod dashboard_flow;
 mod faults;
+mod hostile;
 mod limits;
 mod master_data;
 mod ops;

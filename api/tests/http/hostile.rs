@@ -1,0 +1,456 @@
+//! Hostile clients against the real HTTP server on real sockets: request heads and bodies
+//! trickled a byte at a time, bodies far over the size limit, absurdly nested JSON and huge
+//! strings. Each must be cut off with a clear answer, and the server must keep serving
+//! everyone else meanwhile.
+//!
+//! Time limits are set to 1 s here and each test waits up to `BOUND` for the cut-off, so a
+//! loaded machine can make a test slower but not make it fail.
+
+use std::time::Duration;
+
+use actix_web::http::{Method, StatusCode};
+use safapac_api::config::{Config, HttpTimeouts};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::task::JoinHandle;
+
+use crate::common::{TestApp, TestServer, assert_validation_error, generous_limits};
+
+/// The longest a test waits for the server to cut a client off (the limits are 1 s).
+const BOUND: Duration = Duration::from_secs(15);
+/// Between two trickled pieces: much slower than any real client.
+const GAP: Duration = Duration::from_millis(200);
+
+fn one_second_limits(config: &mut Config) {
+    config.http_timeouts = HttpTimeouts {
+        request_head: Duration::from_secs(1),
+        body: Duration::from_secs(1),
+        disconnect: Duration::from_secs(1),
+        keep_alive: Duration::from_secs(5),
+    };
+}
+
+/// Sends `first`, then `piece` every `GAP` for far longer than any limit, until the server
+/// hangs up.
+fn trickle(mut writer: OwnedWriteHalf, first: Vec<u8>, piece: &'static [u8]) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if writer.write_all(&first).await.is_err() {
+            return;
+        }
+        for _ in 0..1_000 {
+            tokio::time::sleep(GAP).await;
+            if writer.write_all(piece).await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// Everything the server sends until it closes the connection; fails the test if it is still
+/// open after `BOUND`.
+async fn read_until_closed(mut reader: OwnedReadHalf) -> String {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(BOUND, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match reader.read(&mut buffer).await {
+                // A reset closes the connection as surely as a FIN does.
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    let text = String::from_utf8_lossy(&received).into_owned();
+    assert!(
+        read.is_ok(),
+        "the connection was still open after {BOUND:?}; received so far: {text:?}"
+    );
+    text
+}
+
+fn status_of(answer: &str) -> u16 {
+    answer
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {answer:?}"))
+}
+
+/// The JSON body of a complete response (`Connection: close`, so it ends at the close).
+fn body_of(answer: &str) -> Value {
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+async fn connect(server: &TestServer) -> (OwnedReadHalf, OwnedWriteHalf) {
+    TcpStream::connect(server.addr).await.unwrap().into_split()
+}
+
+/// `GET /health` on a new connection: the answer's status, or a failure if none comes
+/// within `BOUND`.
+async fn health(server: &TestServer) -> u16 {
+    let (reader, mut writer) = connect(server).await;
+    writer
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    status_of(&read_until_closed(reader).await)
+}
+
+fn post_head(path: &str, length: Option<usize>) -> Vec<u8> {
+    let framing = match length {
+        Some(length) => format!("Content-Length: {length}"),
+        None => "Transfer-Encoding: chunked".to_owned(),
+    };
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+#[actix_web::test]
+async fn a_trickled_request_head_is_answered_408_and_the_connection_closed() {
+    let app = TestApp::with_config(one_second_limits).await;
+    let server = app.serve();
+    let (reader, writer) = connect(&server).await;
+    let slowloris = trickle(
+        writer,
+        b"GET /health HTTP/1.1\r\nHost: localhost\r\n".to_vec(),
+        b"X-Slow: 1\r\n",
+    );
+    let answer = read_until_closed(reader).await;
+    assert_eq!(status_of(&answer), 408, "{answer}");
+    slowloris.abort();
+    assert_eq!(health(&server).await, 200);
+}
+
+#[actix_web::test]
+async fn a_trickled_body_is_answered_408_and_the_connection_closed() {
+    let app = TestApp::with_config(one_second_limits).await;
+    let server = app.serve();
+    // Declared length and chunked framing: the extractor's deadline covers both.
+    for (head, first) in [
+        (
+            post_head("/api/v1/auth/login", Some(200)),
+            b"{\"email\": \"".to_vec(),
+        ),
+        (
+            post_head("/api/v1/auth/login", None),
+            b"b\r\n{\"email\": \"\r\n".to_vec(),
+        ),
+    ] {
+        let (reader, writer) = connect(&server).await;
+        let piece: &'static [u8] = if head.ends_with(b"chunked\r\n\r\n") {
+            b"1\r\na\r\n"
+        } else {
+            b"a"
+        };
+        let slow = trickle(writer, [head, first].concat(), piece);
+        let answer = read_until_closed(reader).await;
+        assert_eq!(status_of(&answer), 408, "{answer}");
+        assert_eq!(
+            body_of(&answer)["detail"],
+            "Request body not received in time",
+            "{answer}"
+        );
+        slow.abort();
+    }
+}
+
+#[actix_web::test]
+async fn a_trickled_chunked_body_that_no_handler_reads_does_not_hold_the_connection() {
+    // actix-http drains an unread chunked body without any time limit; the server must close
+    // instead (the body is held until the answer is sent, see `hold_request_body`).
+    let app = TestApp::with_config(one_second_limits).await;
+    let server = app.serve();
+    for path in ["/health", "/api/v1/no-such-route"] {
+        let (reader, writer) = connect(&server).await;
+        let head = format!(
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n"
+        );
+        let slow = trickle(writer, head.into_bytes(), b"1\r\nx\r\n");
+        let answer = read_until_closed(reader).await;
+        assert!(matches!(status_of(&answer), 200 | 404), "{answer}");
+        slow.abort();
+    }
+}
+
+#[actix_web::test]
+async fn ten_megabytes_are_refused_413_before_the_body_is_read() {
+    let app = TestApp::new().await; // the default 256 KiB limit
+    let server = app.serve();
+    let ten_mb = 10 * 1024 * 1024;
+
+    // Declared: answered from the header alone, without a byte of the body being sent.
+    let (reader, mut writer) = connect(&server).await;
+    writer
+        .write_all(&post_head("/api/v1/auth/login", Some(ten_mb)))
+        .await
+        .unwrap();
+    let answer = read_until_closed(reader).await;
+    assert_eq!(status_of(&answer), 413, "{answer}");
+    assert_eq!(body_of(&answer)["detail"], "Request body too large");
+    drop(writer);
+
+    // Chunked: answered once the limit is crossed; the client has sent 320 KiB of its 10 MB
+    // and sends nothing more, so the server cannot be waiting for the rest.
+    let (reader, mut writer) = connect(&server).await;
+    writer
+        .write_all(&post_head("/api/v1/auth/login", None))
+        .await
+        .unwrap();
+    let chunk = [
+        format!("{:x}\r\n", 64 * 1024).into_bytes(),
+        vec![b' '; 64 * 1024],
+        b"\r\n".to_vec(),
+    ]
+    .concat();
+    for _ in 0..5 {
+        writer.write_all(&chunk).await.unwrap();
+    }
+    let answer = read_until_closed(reader).await;
+    assert_eq!(status_of(&answer), 413, "{answer}");
+    assert_eq!(body_of(&answer)["detail"], "Request body too large");
+}
+
+/// `depth` nested arrays around `inner`.
+fn nested(depth: usize, inner: &str) -> String {
+    format!("{}{inner}{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+#[actix_web::test]
+async fn deeply_nested_json_is_a_400_naming_the_problem_never_a_crash() {
+    let app = TestApp::new().await;
+    let session = app.sign_up("deep@example.org").await;
+    let project = app.create_project(&session.access, "Deep").await;
+    let scenario = app.scenarios(&session.access, &project).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let draft = format!("/api/v1/scenarios/{scenario}/draft");
+
+    // 100 levels inside a free-form draft section: a legitimate (if odd) document.
+    let hundred = format!(r#"{{"conversionPlant": {{"deep": {}}}}}"#, nested(100, "1"));
+    let stored = app
+        .request(
+            actix_web::test::TestRequest::default()
+                .method(Method::PATCH)
+                .uri(&draft)
+                .insert_header(("authorization", format!("Bearer {}", session.access)))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(hundred),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::OK, "{}", stored.text);
+
+    // 1,000 and 100,000 levels (200 KB, under the size limit) where any JSON may go: a 400
+    // that says why, on the draft and on the engine's input.
+    let deep_draft = |depth| {
+        format!(
+            r#"{{"conversionPlant": {{"deep": {}}}}}"#,
+            nested(depth, "1")
+        )
+    };
+    let deep_inputs = |depth| format!(r#"{{"processId": 1, "extra": {}}}"#, nested(depth, ""));
+    let sync = format!("/api/v1/scenarios/{scenario}/calculate/sync");
+    for depth in [1_000, 100_000] {
+        for (method, path, body) in [
+            (Method::PATCH, draft.as_str(), deep_draft(depth)),
+            (Method::POST, sync.as_str(), deep_inputs(depth)),
+        ] {
+            let response = app
+                .request(
+                    actix_web::test::TestRequest::default()
+                        .method(method)
+                        .uri(path)
+                        .insert_header(("authorization", format!("Bearer {}", session.access)))
+                        .insert_header(("content-type", "application/json"))
+                        .set_payload(body),
+                )
+                .await;
+            assert_eq!(
+                response.status,
+                StatusCode::BAD_REQUEST,
+                "{path} at depth {depth}: {}",
+                response.text
+            );
+            assert_eq!(
+                response.detail(),
+                "JSON body nested too deeply (at most 128 levels)"
+            );
+        }
+        // Where a string is expected, the first bracket is already wrong: a 422 naming the
+        // field.
+        let login = app
+            .request(
+                actix_web::test::TestRequest::post()
+                    .uri("/api/v1/auth/login")
+                    .insert_header(("content-type", "application/json"))
+                    .set_payload(format!(r#"{{"email": {}}}"#, nested(depth, ""))),
+            )
+            .await;
+        assert_validation_error(&login, "email");
+    }
+}
+
+#[actix_web::test]
+async fn megabyte_strings_are_refused_by_size_or_by_a_precise_validation_message() {
+    let huge = "x".repeat(1024 * 1024);
+
+    // Default limit: the body is too large before any field is looked at.
+    let app = TestApp::new().await;
+    let session = app.sign_up("strings@example.org").await;
+    let oversized = app
+        .post(
+            "/api/v1/projects",
+            Some(&session.access),
+            json!({"projectName": huge}),
+        )
+        .await;
+    assert_eq!(oversized.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(oversized.detail(), "Request body too large");
+
+    // With room for them (an operator raised the limit), each field's own rule says what is
+    // wrong; a megabyte password is refused before it is hashed.
+    let app = TestApp::with_config(|config| {
+        config.max_body_bytes = 4 * 1024 * 1024;
+        generous_limits(config);
+    })
+    .await;
+    let session = app.sign_up("strings@example.org").await;
+    let cases = [
+        (
+            "/api/v1/projects",
+            Some(session.access.as_str()),
+            json!({"projectName": huge}),
+            "projectName",
+            "String should have at most 100 characters",
+        ),
+        (
+            "/api/v1/auth/register",
+            None,
+            json!({"name": huge, "email": "n@example.org", "password": "long enough", "occupation": "student"}),
+            "name",
+            "String should have at most 100 characters",
+        ),
+        (
+            "/api/v1/auth/register",
+            None,
+            json!({"name": "N", "email": "n@example.org", "password": huge, "occupation": "student"}),
+            "password",
+            "String should have at most 128 characters",
+        ),
+        (
+            "/api/v1/auth/register",
+            None,
+            json!({"name": "N", "email": format!("{huge}@example.org"), "password": "long enough", "occupation": "student"}),
+            "email",
+            "value is not a valid email address",
+        ),
+        (
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "strings@example.org", "password": huge}),
+            "password",
+            "String should have 1 to",
+        ),
+    ];
+    for (path, token, body, field, message) in cases {
+        let response = app.post(path, token, body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {field}: {}",
+            response.text
+        );
+        let errors = response.body["detail"].as_array().unwrap();
+        let error = errors
+            .iter()
+            .find(|e| e["loc"] == json!(["body", field]))
+            .unwrap_or_else(|| panic!("no error at {field}: {}", response.text));
+        assert!(
+            error["msg"].as_str().unwrap().starts_with(message),
+            "{}",
+            response.text
+        );
+        assert!(response.text.len() < 4096, "the string is not echoed back");
+    }
+}
+
+#[actix_web::test]
+async fn the_server_answers_others_while_fifty_clients_trickle() {
+    // Limits far above the test's length: these clients stay connected throughout.
+    let app = TestApp::with_config(|config| {
+        config.http_timeouts.request_head = Duration::from_secs(120);
+        config.http_timeouts.body = Duration::from_secs(120);
+        generous_limits(config);
+    })
+    .await;
+    let server = app.serve();
+    let mut slow = Vec::new();
+    let mut readers = Vec::new();
+    for i in 0..50 {
+        let (reader, writer) = connect(&server).await;
+        let (first, piece): (Vec<u8>, &'static [u8]) = if i % 2 == 0 {
+            (
+                b"GET /health HTTP/1.1\r\nHost: localhost\r\n".to_vec(),
+                b"X-Slow: 1\r\n",
+            )
+        } else {
+            (
+                [
+                    post_head("/api/v1/auth/login", Some(10_000)),
+                    b"{\"email\": \"".to_vec(),
+                ]
+                .concat(),
+                b"a",
+            )
+        };
+        slow.push(trickle(writer, first, piece));
+        readers.push(reader);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for _ in 0..5 {
+        let answered = tokio::time::timeout(BOUND, health(&server)).await;
+        assert_eq!(answered.ok(), Some(200), "/health did not answer in time");
+    }
+    // The trickling clients were all still waiting: nothing was answered to them.
+    for (i, reader) in readers.iter_mut().enumerate() {
+        let mut buffer = [0u8; 256];
+        let pending = tokio::time::timeout(Duration::from_millis(10), reader.read(&mut buffer));
+        if let Ok(got) = pending.await {
+            let text = got.map(|n| String::from_utf8_lossy(&buffer[..n]).into_owned());
+            panic!("trickling client {i} got an answer: {text:?}");
+        }
+    }
+    for task in slow {
+        task.abort();
+    }
+}
+
+#[actix_web::test]
+async fn without_keep_alive_the_head_limit_covers_every_request() {
+    // actix-http times only the first request head of a connection: a client that sends one
+    // good request and then trickles the next head is not cut off while keep-alive is on.
+    // `SAFAPAC_KEEP_ALIVE_SECS=0` closes every connection after one answer instead.
+    let app = TestApp::with_config(|config| {
+        one_second_limits(config);
+        config.http_timeouts.keep_alive = Duration::ZERO;
+    })
+    .await;
+    let server = app.serve();
+    let (reader, writer) = connect(&server).await;
+    let slow = trickle(
+        writer,
+        b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\nGET /health HTTP/1.1\r\nHost: localhost\r\n"
+            .to_vec(),
+        b"X-Slow: 1\r\n",
+    );
+    let answer = read_until_closed(reader).await;
+    assert_eq!(status_of(&answer), 200, "{answer}");
+    assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
+    slow.abort();
+}
