@@ -45,7 +45,7 @@ pub enum ApiError {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FieldError {
     /// Where the problem is: `["body", "projectName"]`, `["path", "project_id"]`, …
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<LocSegment>)]
     pub loc: Vec<Value>,
     pub msg: String,
     #[serde(rename = "type")]
@@ -65,6 +65,15 @@ impl FieldError {
     pub fn body(field: &str, msg: impl Into<String>, kind: &str) -> FieldError {
         FieldError::new(vec!["body".into(), field.into()], msg, kind)
     }
+}
+
+/// One step of a `loc` path, as documented: a field name or a list index.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documentation only: `loc` is built as JSON values
+pub enum LocSegment {
+    Name(String),
+    Index(u64),
 }
 
 /// `{"detail": "..."}`.

@@ -2,8 +2,8 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{auth, cache, calculations, health, master_data, projects, scenarios};
@@ -60,7 +60,7 @@ use crate::routes::{auth, cache, calculations, health, master_data, projects, sc
         calculations::calculate_sync_direct,
         calculations::get_job,
     ),
-    modifiers(&BearerAuth, &ResponseDescriptions)
+    modifiers(&BearerAuth, &BodyResponses, &ResponseDescriptions)
 )]
 struct ApiDoc;
 
@@ -91,6 +91,48 @@ impl Modify for ResponseDescriptions {
                             .unwrap_or("Response")
                             .to_owned();
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Answers every route with a JSON body may give before its handler runs (the extractor in
+/// `json_body`): malformed or too deeply nested JSON, a body too slow, too large or not JSON.
+struct BodyResponses;
+
+impl Modify for BodyResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error_body = || Content::new(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))));
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                for status in [
+                    StatusCode::BAD_REQUEST,
+                    StatusCode::REQUEST_TIMEOUT,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ] {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.as_str().to_owned())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .content("application/json", error_body())
+                                    .build(),
+                            )
+                        });
                 }
             }
         }
