@@ -85,6 +85,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
                 &body
             };
             let value: T = parse(text)?;
+            if contains_nul_escape(text) {
+                return Err(ApiError::Validation(vec![nul_error(text)]));
+            }
             let errors = value.validate();
             if errors.is_empty() {
                 Ok(JsonBody(value))
@@ -151,6 +154,58 @@ fn parse<T: DeserializeOwned>(text: &[u8]) -> Result<T, ApiError> {
         message,
         "value_error",
     )]))
+}
+
+/// Whether a (syntactically valid) JSON text has a `\u0000` escape in some string.
+/// PostgreSQL can store NUL neither in `text` nor in `jsonb`, so such a string would fail
+/// only when written, as a 500; raw NUL bytes are already refused by the JSON syntax.
+fn contains_nul_escape(text: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(offset) = text[i..].iter().position(|&b| b == b'\\') {
+        let at = i + offset;
+        match text.get(at + 1) {
+            Some(b'u') if text.get(at + 2..at + 6) == Some(b"0000") => return true,
+            // `\\` is an escaped backslash: whatever follows it is plain text.
+            _ => i = at + 2,
+        }
+        if i >= text.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// A 422 naming the first string (or key) that holds a NUL character.
+fn nul_error(text: &[u8]) -> FieldError {
+    fn find(value: &Value, loc: &mut Vec<Value>) -> bool {
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+                loc.push(i.into());
+                find(item, loc) || {
+                    loc.pop();
+                    false
+                }
+            }),
+            Value::Object(map) => map.iter().any(|(key, item)| {
+                loc.push(key.clone().into());
+                key.contains('\0') || find(item, loc) || {
+                    loc.pop();
+                    false
+                }
+            }),
+            _ => false,
+        }
+    }
+    let mut loc = vec![Value::from("body")];
+    if let Ok(document) = serde_json::from_slice::<Value>(text) {
+        find(&document, &mut loc);
+    }
+    FieldError::new(
+        loc,
+        "String should not contain the NUL character (\\u0000)",
+        "string_nul",
+    )
 }
 
 /// serde_json appends " at line L column C"; the path already says where.
@@ -231,6 +286,26 @@ mod tests {
         }
         let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(parse::<Value>(fine.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn nul_characters_are_found_wherever_they_hide() {
+        for (text, nul) in [
+            (r#"{"a": "x\u0000y"}"#, true),
+            (r#"{"a": ["ok", {"b\u0000": 1}]}"#, true),
+            (r#"{"a": "\\u0000"}"#, false), // a backslash, then the text u0000
+            (r#"{"a": "\\\u0000"}"#, true),
+            (r#"{"a": "\u00001"}"#, true),
+            (r#"{"a": "\u0001\n"}"#, false),
+            (r#"{"a": "tail\\"}"#, false),
+        ] {
+            assert_eq!(contains_nul_escape(text.as_bytes()), nul, "{text}");
+        }
+        let error = nul_error(br#"{"a": ["ok", {"b": "x\u0000"}]}"#);
+        assert_eq!(
+            error.loc,
+            vec![Value::from("body"), "a".into(), 1.into(), "b".into()]
+        );
     }
 
     #[test]

@@ -454,3 +454,56 @@ async fn without_keep_alive_the_head_limit_covers_every_request() {
     assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
     slow.abort();
 }
+
+#[actix_web::test]
+async fn nul_characters_are_refused_before_they_reach_postgres() {
+    // PostgreSQL stores NUL neither in text nor in jsonb: found by schemathesis as a 500.
+    let app = TestApp::new().await;
+    let session = app.sign_up("nul@example.org").await;
+    let project = app.create_project(&session.access, "Nul").await;
+    let scenario = app.scenarios(&session.access, &project).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (method, path, body, loc) in [
+        (
+            Method::POST,
+            "/api/v1/projects".to_owned(),
+            json!({"projectName": "a\u{0}b"}),
+            json!(["body", "projectName"]),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/scenarios/{scenario}/draft"),
+            json!({"conversionPlant": {"notes": ["fine", "not\u{0}fine"]}}),
+            json!(["body", "conversionPlant", "notes", 1]),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/scenarios/{scenario}"),
+            json!({"scenarioName": "\u{0}"}),
+            json!(["body", "scenarioName"]),
+        ),
+    ] {
+        let response = app
+            .send(method, &path, Some(&session.access), Some(body))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            response.text
+        );
+        assert_eq!(response.body["detail"][0]["loc"], loc, "{}", response.text);
+        assert_eq!(response.body["detail"][0]["type"], "string_nul");
+    }
+    // The text `\u0000` (an escaped backslash, then "u0000") is ordinary.
+    let literal = app
+        .post(
+            "/api/v1/projects",
+            Some(&session.access),
+            json!({"projectName": "\\u0000"}),
+        )
+        .await;
+    assert_eq!(literal.status, StatusCode::CREATED, "{}", literal.text);
+}
