@@ -164,7 +164,12 @@ pub fn build_app(
         .wrap(
             DefaultHeaders::new()
                 .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .add((header::REFERRER_POLICY, "no-referrer")),
+                .add((header::REFERRER_POLICY, "no-referrer"))
+                // No answer of this API is meant to be shown in a frame (clickjacking of
+                // /docs, or of a JSON document a browser renders); the older header for
+                // browsers without CSP.
+                .add((header::X_FRAME_OPTIONS, "DENY"))
+                .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'")),
         )
         // Outside the error handlers, so error responses carry CORS headers too.
         .wrap(cors)

@@ -35,6 +35,14 @@ async fn banner_health_and_unknown_routes() {
 
     assert_eq!(banner.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(banner.header("referrer-policy"), Some("no-referrer"));
+    // Nothing the API answers is meant to be framed, errors included.
+    for response in [&banner, &unknown, &wrong_method] {
+        assert_eq!(response.header("x-frame-options"), Some("DENY"));
+        assert_eq!(
+            response.header("content-security-policy"),
+            Some("frame-ancestors 'none'")
+        );
+    }
     assert!(
         banner
             .header("x-request-id")
