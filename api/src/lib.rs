@@ -305,7 +305,15 @@ fn method_not_allowed<B>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let (request, _) = response.into_parts();
-    let response = HttpResponse::MethodNotAllowed().json(ErrorBody {
+    let mut response = HttpResponse::MethodNotAllowed();
+    // RFC 9110 requires a 405 to list what the resource does allow.
+    if let Some(allowed) = request
+        .match_pattern()
+        .and_then(|pattern| openapi::allowed_methods(&pattern))
+    {
+        response.insert_header((header::ALLOW, allowed));
+    }
+    let response = response.json(ErrorBody {
         detail: "Method Not Allowed".into(),
     });
     Ok(ErrorHandlerResponse::Response(

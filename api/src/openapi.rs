@@ -1,5 +1,8 @@
 //! The OpenAPI 3.1 document and the `/docs` page.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -163,6 +166,34 @@ pub fn document() -> utoipa::openapi::OpenApi {
     // the dashboard contract's.
     doc.info.version = "2.0.0".into();
     doc
+}
+
+/// The methods the document gives the route `pattern` (as actix spells it, e.g.
+/// `/api/v1/projects/{project_id}`), for the `Allow` header of a 405; `None` for routes the
+/// document does not describe (the operator endpoints).
+pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
+    static ALLOWED: OnceLock<HashMap<String, String>> = OnceLock::new();
+    let allowed = ALLOWED.get_or_init(|| {
+        document()
+            .paths
+            .paths
+            .into_iter()
+            .map(|(path, item)| {
+                let methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect();
+                (path, methods.join(", "))
+            })
+            .collect()
+    });
+    allowed.get(pattern).map(String::as_str)
 }
 
 pub async fn openapi_json() -> HttpResponse {

@@ -32,6 +32,10 @@ async fn banner_health_and_unknown_routes() {
         .await;
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.detail(), "Method Not Allowed");
+    assert_eq!(wrong_method.header("allow"), Some("POST"));
+    let project = format!("/api/v1/projects/{}", uuid::Uuid::new_v4());
+    let wrong_method = app.send(Method::POST, &project, None, None).await;
+    assert_eq!(wrong_method.header("allow"), Some("GET, PUT, DELETE"));
 
     assert_eq!(banner.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(banner.header("referrer-policy"), Some("no-referrer"));
