@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Property-based API test: schemathesis generates requests for every operation of the running
 # API's /openapi.json (valid and invalid ones, a bounded number per operation) with an
-# administrator's token, and fails on any 5xx answer and on any answer that does not match
-# the document (status code, content type, body schema).
+# administrator's token, and fails on any 5xx answer, on any answer that does not match the
+# document (status code, content type, body schema), on a route that declares authentication
+# but answers without it, and on a 405 without `Allow`.
 #
 # Starts the API binary built by `cargo test` (target/debug/safapac-api) on a free port with a
 # database of its own (created and migrated in development mode), its own queue and Redis key
@@ -91,13 +92,18 @@ token=$(curl -sS -X POST -H 'Content-Type: application/json' \
   "$base/api/v1/auth/login" | jq -r '.accessToken // empty')
 [[ -n $token ]] || fail "could not log in as $email"
 
+# No 5xx; status, content type and body as documented; no route that declares
+# authentication answers without it; undeclared methods get 405 with `Allow`.
+checks=not_a_server_error,status_code_conformance,content_type_conformance
+checks+=,response_schema_conformance,ignored_auth,unsupported_method
+
 run_schemathesis() { # config file ("" for none), more `st run` arguments
   local config=()
   [[ -n $1 ]] && config=(--config-file "$1")
   shift
   st --no-color "${config[@]}" run "$base/openapi.json" \
     --header "Authorization: Bearer $token" \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --checks "$checks" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-50}" \
     --phases examples,coverage,fuzzing \
     --seed "${SCHEMATHESIS_SEED:-1}" \
