@@ -12,6 +12,8 @@ use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
+mod soak;
+
 #[derive(Parser)]
 #[command(about = "Load generator for the SAFAPAC calculation pipeline")]
 struct Cli {
@@ -54,6 +56,20 @@ enum Workload {
     /// Setup for the read workloads (`bench/reads.sh`): a project whose first scenario is
     /// `calculated`; prints `export` lines with an access token and the ids.
     Prepare,
+    /// Holds `connections` keep-alive connections open (opened at `ramp` per second), each
+    /// sending GET `path` every `interval_ms`, for `seconds` after the last one opened.
+    Soak {
+        #[arg(long, default_value_t = 10_000)]
+        connections: usize,
+        #[arg(long, default_value_t = 2_000)]
+        interval_ms: u64,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        #[arg(long, default_value_t = 2_000)]
+        ramp: usize,
+        #[arg(long, default_value = "/api/v1/master-data")]
+        path: String,
+    },
     /// One job at a time on an idle system: submit-to-`succeeded` latency.
     Pickup {
         #[arg(long, default_value_t = 30)]
@@ -189,7 +205,7 @@ impl Client {
     }
 }
 
-fn report(label: &str, h: &Histogram<u64>) {
+pub(crate) fn report(label: &str, h: &Histogram<u64>) {
     let ms = |v: u64| v as f64 / 1000.0;
     println!(
         "{label}: n={} p50={:.1}ms p95={:.1}ms p99={:.1}ms max={:.1}ms",
@@ -201,7 +217,7 @@ fn report(label: &str, h: &Histogram<u64>) {
     );
 }
 
-fn histogram() -> Histogram<u64> {
+pub(crate) fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 120_000_000, 3).unwrap_or_else(|_| unreachable!("valid bounds"))
 }
 
@@ -290,16 +306,26 @@ async fn dashboard(
     for scenario in scenarios {
         let (client, completed, errors) = (client.clone(), completed.clone(), errors.clone());
         tasks.push(tokio::spawn(async move {
-            let mut latencies = histogram();
+            // Whole cycles, and the submit and poll requests within them.
+            let (mut latencies, mut submits, mut polls) = (histogram(), histogram(), histogram());
             while Instant::now() < end {
                 let submitted = Instant::now();
+                let measured = submitted >= measure_from;
                 if client.submit(&scenario).await.is_err() {
                     errors.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(poll).await;
                     continue;
                 }
+                if measured {
+                    let _ = submits.record(submitted.elapsed().as_micros() as u64);
+                }
                 loop {
-                    match client.scenario_status(&scenario).await.as_deref() {
+                    let asked = Instant::now();
+                    let status = client.scenario_status(&scenario).await;
+                    if measured {
+                        let _ = polls.record(asked.elapsed().as_micros() as u64);
+                    }
+                    match status.as_deref() {
                         Ok("calculated") => break,
                         Ok("calculating") => tokio::time::sleep(poll).await,
                         _ => {
@@ -309,17 +335,20 @@ async fn dashboard(
                     }
                 }
                 let now = Instant::now();
-                if submitted >= measure_from && now <= end {
+                if measured && now <= end {
                     completed.fetch_add(1, Ordering::Relaxed);
                     let _ = latencies.record(now.duration_since(submitted).as_micros() as u64);
                 }
             }
-            latencies
+            (latencies, submits, polls)
         }));
     }
-    let mut all = histogram();
+    let (mut all, mut submits, mut polls) = (histogram(), histogram(), histogram());
     for t in tasks {
-        all.add(t.await?)?;
+        let (cycle, submit, poll) = t.await?;
+        all.add(cycle)?;
+        submits.add(submit)?;
+        polls.add(poll)?;
     }
     let done = completed.load(Ordering::Relaxed);
     println!(
@@ -330,6 +359,8 @@ async fn dashboard(
         errors.load(Ordering::Relaxed)
     );
     report("submit-to-calculated", &all);
+    report("  submit request", &submits);
+    report("  status request", &polls);
     Ok(())
 }
 
@@ -394,5 +425,25 @@ async fn main() -> anyhow::Result<()> {
         }
         Workload::Pickup { samples } => pickup(client, samples).await,
         Workload::Prepare => prepare(client).await,
+        Workload::Soak {
+            connections,
+            interval_ms,
+            seconds,
+            ramp,
+            path,
+        } => {
+            soak::run(
+                &cli.base_url,
+                &client.token,
+                soak::Plan {
+                    connections,
+                    interval: Duration::from_millis(interval_ms),
+                    hold: Duration::from_secs(seconds),
+                    ramp,
+                    path,
+                },
+            )
+            .await
+        }
     }
 }
