@@ -2,10 +2,12 @@
 //! compute synchronously, and read one job. Inputs are validated by the engine before
 //! anything is stored, so an invalid document leaves the scenario untouched.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
+use safapac_cache::Entry;
 use safapac_core::{CalcRequest, master::MasterData};
 use safapac_db::jobs::{self, Finish, Submission};
 use safapac_worker::handler;
@@ -78,10 +80,10 @@ async fn submit(
     scenario_id: Uuid,
     parent: Option<Uuid>,
     inputs: &CalculationInputs,
-    master: &MasterData,
     synchronous: bool,
-) -> Result<(Value, Uuid), ApiError> {
-    let request = validated(inputs, master)?;
+) -> Result<Accepted, ApiError> {
+    let master = state.master_cache.engine().await?;
+    let request = validated(inputs, &master.value)?;
     let stored = stored_inputs(&request)?;
     let submission = Submission {
         process_id: request.process_id,
@@ -94,7 +96,19 @@ async fn submit(
     let submitted = jobs::submit(&mut conn, user.id, scenario_id, parent, submission)
         .await?
         .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
-    Ok((stored, submitted.job_id))
+    Ok(Accepted {
+        stored,
+        job_id: submitted.job_id,
+        master,
+    })
+}
+
+/// A stored submission: its inputs (stored form), its job, and the reference data it was
+/// validated against.
+struct Accepted {
+    stored: Value,
+    job_id: Uuid,
+    master: Arc<Entry<MasterData>>,
 }
 
 async fn calculate(
@@ -104,17 +118,9 @@ async fn calculate(
     parent: Option<Uuid>,
     inputs: CalculationInputs,
 ) -> Result<HttpResponse, ApiError> {
-    let master = state.master_cache.engine().await?;
-    let (_, job_id) = submit(
-        state,
-        user,
-        scenario_id,
-        parent,
-        &inputs,
-        &master.value,
-        false,
-    )
-    .await?;
+    let job_id = submit(state, user, scenario_id, parent, &inputs, false)
+        .await?
+        .job_id;
     // The job row is committed: if this push fails, the sweeper delivers the job later.
     match &state.queue {
         Some(queue) => {
@@ -147,17 +153,11 @@ async fn calculate_sync(
     parent: Option<Uuid>,
     inputs: CalculationInputs,
 ) -> Result<HttpResponse, ApiError> {
-    let master = state.master_cache.engine().await?;
-    let (stored, job_id) = submit(
-        state,
-        user,
-        scenario_id,
-        parent,
-        &inputs,
-        &master.value,
-        true,
-    )
-    .await?;
+    let Accepted {
+        stored,
+        job_id,
+        master,
+    } = submit(state, user, scenario_id, parent, &inputs, true).await?;
     let to_compute = stored.clone();
     let computed = tokio::time::timeout(
         SYNC_TIMEOUT,

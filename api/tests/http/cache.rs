@@ -231,6 +231,13 @@ async fn create_admin_refuses_a_new_account_without_a_password() {
     ));
 }
 
+async fn invalidate(app: &TestApp, token: &str) {
+    let invalidated = app
+        .send(Method::POST, "/api/v1/cache/invalidate", Some(token), None)
+        .await;
+    assert_eq!(invalidated.status, StatusCode::OK, "{}", invalidated.text);
+}
+
 /// Sets `tci_ref_musd` of the default parameter set for process 1, feedstock 1, country 1.
 async fn set_reference_tci(app: &TestApp, tci: f64) {
     use safapac_db::schema::default_parameter_sets as dps;
@@ -298,15 +305,7 @@ async fn calculations_use_the_databases_reference_data_through_the_cache() {
         "the worker read Postgres instead of its copy"
     );
 
-    let invalidated = app
-        .send(
-            Method::POST,
-            "/api/v1/cache/invalidate",
-            Some(&admin.access),
-            None,
-        )
-        .await;
-    assert_eq!(invalidated.status, StatusCode::OK, "{}", invalidated.text);
+    invalidate(&app, &admin.access).await;
     let sent = Instant::now();
     loop {
         let tci = calculated_tci(&app, &admin.access, &scenario, &inputs).await;
@@ -330,15 +329,7 @@ async fn calculations_use_the_databases_reference_data_through_the_cache() {
             .await
             .unwrap();
     }
-    let invalidated = app
-        .send(
-            Method::POST,
-            "/api/v1/cache/invalidate",
-            Some(&admin.access),
-            None,
-        )
-        .await;
-    assert_eq!(invalidated.status, StatusCode::OK);
+    invalidate(&app, &admin.access).await;
     let refused = app
         .post(
             &format!("/api/v1/scenarios/{scenario}/calculate"),
