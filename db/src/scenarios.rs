@@ -61,38 +61,50 @@ pub async fn list(
         .map(Some)
 }
 
-/// The heads of an owned project's scenarios, by order (empty if the project is not the
-/// caller's): what a project's page lists, without reading inputs or results.
-pub async fn summaries(
+/// An owned project with the heads of its scenarios, by order: what a project's page shows,
+/// read in one statement (the project comes with every scenario row) without inputs or
+/// results. `None`: no such project for this user.
+pub async fn project_with_summaries(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     project_id: Uuid,
-) -> Result<Vec<ScenarioHeadWithRefs>, DbError> {
-    let rows: Vec<(ScenarioHead, ProcessTechnology, Feedstock, Country)> = scenarios::table
-        .inner_join(projects::table)
-        .inner_join(process_technologies::table)
-        .inner_join(feedstocks::table)
-        .inner_join(countries::table)
-        .filter(projects::user_id.eq(user_id))
-        .filter(scenarios::project_id.eq(project_id))
-        .select((
-            ScenarioHead::as_select(),
-            ProcessTechnology::as_select(),
-            Feedstock::as_select(),
-            Country::as_select(),
-        ))
-        .order(scenarios::scenario_order)
-        .load(conn)
-        .await?;
-    Ok(rows
+) -> Result<Option<(Project, Vec<ScenarioHeadWithRefs>)>, DbError> {
+    let rows: Vec<(ScenarioHead, Project, ProcessTechnology, Feedstock, Country)> =
+        scenarios::table
+            .inner_join(projects::table)
+            .inner_join(process_technologies::table)
+            .inner_join(feedstocks::table)
+            .inner_join(countries::table)
+            .filter(projects::user_id.eq(user_id))
+            .filter(scenarios::project_id.eq(project_id))
+            .select((
+                ScenarioHead::as_select(),
+                Project::as_select(),
+                ProcessTechnology::as_select(),
+                Feedstock::as_select(),
+                Country::as_select(),
+            ))
+            .order(scenarios::scenario_order)
+            .load(conn)
+            .await?;
+    let Some(project) = <[_]>::first(&rows).map(|row| row.1.clone()) else {
+        // No scenario rows: a project without scenarios, or none of the user's.
+        return Ok(project_queries::find(conn, user_id, project_id)
+            .await?
+            .map(|project| (project, Vec::new())));
+    };
+    let heads = rows
         .into_iter()
-        .map(|(head, process, feedstock, country)| ScenarioHeadWithRefs {
-            head,
-            process,
-            feedstock,
-            country,
-        })
-        .collect())
+        .map(
+            |(head, _, process, feedstock, country)| ScenarioHeadWithRefs {
+                head,
+                process,
+                feedstock,
+                country,
+            },
+        )
+        .collect();
+    Ok(Some((project, heads)))
 }
 
 pub async fn get(

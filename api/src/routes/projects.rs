@@ -134,10 +134,10 @@ pub async fn get_project(
 ) -> Result<HttpResponse, ApiError> {
     let project_id = path.into_inner();
     let mut conn = state.conn().await?;
-    let project = safapac_db::projects::find(&mut conn, user.id, project_id)
-        .await?
-        .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
-    let scenarios = safapac_db::scenarios::summaries(&mut conn, user.id, project_id).await?;
+    let (project, scenarios) =
+        safapac_db::scenarios::project_with_summaries(&mut conn, user.id, project_id)
+            .await?
+            .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
     let summaries: Vec<ScenarioSummary> =
         scenarios.into_iter().map(ScenarioSummary::from).collect();
     Ok(HttpResponse::Ok().json(ProjectWithScenarios {
