@@ -60,10 +60,13 @@ impl FromRequest for AuthUser {
                 return Ok(user);
             }
             let mut conn = state.conn().await?;
-            let user = safapac_db::users::find_by_id(&mut conn, claims.sub)
+            let Some(user) = safapac_db::users::find_by_id(&mut conn, claims.sub)
                 .await?
                 .filter(|user| user.email_verified)
-                .ok_or(ApiError::Unauthorized(INVALID_CREDENTIALS))?;
+            else {
+                state.accounts.forget(claims.sub);
+                return Err(ApiError::Unauthorized(INVALID_CREDENTIALS));
+            };
             let user = AuthUser {
                 id: user.id,
                 is_admin: user.is_admin,
