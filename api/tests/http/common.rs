@@ -44,9 +44,51 @@ pub struct TestApp {
     pub state: AppState,
     pub outbox: Arc<Mutex<Vec<SentMail>>>,
     call: Call,
-    // Held for its Drop, which drops the database (declared last: dropped after the pool).
-    // Shared by the replicas of one test.
+    // Held for their Drop, which drops the database and the app's Redis keys (declared
+    // last: dropped after the pool). Shared by the replicas of one test.
     _db: Rc<TestDatabase>,
+    _keys: Rc<RedisKeys>,
+}
+
+/// Deletes every Redis key of one test app (its queue's and its prefix's) when dropped:
+/// the Redis server is shared, so nothing a test wrote may stay behind.
+struct RedisKeys {
+    url: String,
+    patterns: [String; 2],
+}
+
+impl Drop for RedisKeys {
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        let patterns = self.patterns.clone();
+        // Drop cannot await, and the test's runtime may be shutting down: use a private one.
+        let cleaned = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let client = redis::Client::open(url)?;
+                let mut conn = client.get_multiplexed_async_connection().await?;
+                for pattern in patterns {
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg(pattern)
+                        .query_async(&mut conn)
+                        .await?;
+                    if !keys.is_empty() {
+                        redis::cmd("DEL")
+                            .arg(keys)
+                            .query_async::<()>(&mut conn)
+                            .await?;
+                    }
+                }
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = cleaned {
+            eprintln!("test Redis keys not deleted: {e}");
+        }
+    }
 }
 
 /// A signed-in user.
@@ -76,16 +118,28 @@ impl TestApp {
         config.pipeline.redis_prefix = format!("test_{}", uuid::Uuid::new_v4().simple());
         config.pipeline.concurrency = 4;
         adjust(&mut config);
-        TestApp::build(config, Rc::new(db)).await
+        let keys = RedisKeys {
+            url: config.pipeline.redis_url.clone(),
+            patterns: [
+                format!("{}*", config.pipeline.queue),
+                format!("{}*", config.pipeline.redis_prefix),
+            ],
+        };
+        TestApp::build(config, Rc::new(db), Rc::new(keys)).await
     }
 
     /// A second instance of the API on the same database and the same Redis keys, as another
     /// replica behind a load balancer would be.
     pub async fn replica(&self) -> TestApp {
-        TestApp::build((*self.state.config).clone(), self._db.clone()).await
+        TestApp::build(
+            (*self.state.config).clone(),
+            self._db.clone(),
+            self._keys.clone(),
+        )
+        .await
     }
 
-    async fn build(config: Config, db: Rc<TestDatabase>) -> TestApp {
+    async fn build(config: Config, db: Rc<TestDatabase>, keys: Rc<RedisKeys>) -> TestApp {
         let pool = safapac_db::build_pool(&config.database).unwrap();
         let (mailer, outbox) = Mailer::in_memory(&config);
         let conn = safapac_worker::queue::connect(&config.pipeline, true)
@@ -121,6 +175,7 @@ impl TestApp {
             outbox,
             call,
             _db: db,
+            _keys: keys,
         }
     }
 
