@@ -73,27 +73,18 @@ struct ResponseDescriptions;
 
 impl Modify for ResponseDescriptions {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                for (status, response) in &mut operation.responses.responses {
-                    if let RefOr::T(response) = response
-                        && response.description.is_empty()
-                    {
-                        response.description = status
-                            .parse::<u16>()
-                            .ok()
-                            .and_then(|code| StatusCode::from_u16(code).ok())
-                            .and_then(|code| code.canonical_reason())
-                            .unwrap_or("Response")
-                            .to_owned();
-                    }
+        for operation in operations_mut(openapi) {
+            for (status, response) in &mut operation.responses.responses {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    response.description = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|code| StatusCode::from_u16(code).ok())
+                        .and_then(|code| code.canonical_reason())
+                        .unwrap_or("Response")
+                        .to_owned();
                 }
             }
         }
@@ -107,39 +98,47 @@ struct BodyResponses;
 impl Modify for BodyResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let error_body = || Content::new(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))));
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                if operation.request_body.is_none() {
-                    continue;
-                }
-                for status in [
-                    StatusCode::BAD_REQUEST,
-                    StatusCode::REQUEST_TIMEOUT,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ] {
-                    operation
-                        .responses
-                        .responses
-                        .entry(status.as_str().to_owned())
-                        .or_insert_with(|| {
-                            RefOr::T(
-                                ResponseBuilder::new()
-                                    .content("application/json", error_body())
-                                    .build(),
-                            )
-                        });
-                }
+        for operation in operations_mut(openapi) {
+            if operation.request_body.is_none() {
+                continue;
+            }
+            for status in [
+                StatusCode::BAD_REQUEST,
+                StatusCode::REQUEST_TIMEOUT,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ] {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.as_str().to_owned())
+                    .or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .content("application/json", error_body())
+                                .build(),
+                        )
+                    });
             }
         }
     }
+}
+
+/// Every operation of the document (the routes use GET, PUT, POST, DELETE and PATCH).
+fn operations_mut(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 struct BearerAuth;

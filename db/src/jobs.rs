@@ -169,13 +169,6 @@ pub async fn claim(
             diesel::sql_types::Jsonb,
         );
     }
-    struct Row {
-        scenario_id: Uuid,
-        revision: i64,
-        attempts: i32,
-        current_revision: i64,
-        inputs: Value,
-    }
     let row: Option<(Uuid, i64, i32, i64, Value)> = Prepared::<Sql, _>::new((
         bind::<diesel::sql_types::Uuid, _>(job_id),
         bind::<Interval, _>(interval(stale_after)),
@@ -183,34 +176,25 @@ pub async fn claim(
     .get_result(conn)
     .await
     .optional()?;
-    let row = row.map(
-        |(scenario_id, revision, attempts, current_revision, inputs)| Row {
-            scenario_id,
-            revision,
-            attempts,
-            current_revision,
-            inputs,
-        },
-    );
-    let Some(row) = row else {
+    let Some((scenario_id, revision, attempts, current_revision, inputs)) = row else {
         return Ok(Claim::Skip);
     };
-    if row.revision != row.current_revision {
+    if revision != current_revision {
         close(conn, job_id, status::SUPERSEDED, None).await?;
         return Ok(Claim::Superseded);
     }
-    if row.attempts > max_attempts {
+    if attempts > max_attempts {
         let message = format!("gave up after {max_attempts} attempts");
         close(conn, job_id, status::FAILED, Some(&message)).await?;
-        fail_scenario(conn, row.scenario_id, row.revision).await?;
+        fail_scenario(conn, scenario_id, revision).await?;
         return Ok(Claim::AttemptsExhausted);
     }
     Ok(Claim::Run(Claimed {
         job_id,
-        scenario_id: row.scenario_id,
-        revision: row.revision,
-        attempts: row.attempts,
-        inputs: row.inputs,
+        scenario_id,
+        revision,
+        attempts,
+        inputs,
     }))
 }
 

@@ -82,6 +82,11 @@ impl TestDatabase {
         &self.name
     }
 
+    /// The server's maintenance database, for statements about this one.
+    pub fn admin_url(&self) -> &str {
+        &self.admin_url
+    }
+
     /// A pool on this database with the given size and the default timeouts.
     pub fn pool(&self, max_size: usize) -> Result<DbPool, DbError> {
         let mut settings = PoolSettings::new(&self.url);

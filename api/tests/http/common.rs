@@ -128,6 +128,10 @@ impl TestApp {
         TestApp::build(config, Rc::new(db), Rc::new(keys)).await
     }
 
+    pub fn database(&self) -> &TestDatabase {
+        &self._db
+    }
+
     /// A second instance of the API on the same database and the same Redis keys, as another
     /// replica behind a load balancer would be.
     pub async fn replica(&self) -> TestApp {

@@ -17,12 +17,15 @@ struct N {
     n: i64,
 }
 
-/// Terminates every backend of `database` but its own, `rounds` times, `every` apart; returns
-/// how many it terminated.
-async fn terminate_backends(database: String, rounds: usize, every: Duration) -> i64 {
-    let mut admin = AsyncPgConnection::establish("postgres://postgres@127.0.0.1:5432/postgres")
-        .await
-        .unwrap();
+/// Terminates every backend of `database` but its own (connected through `admin_url`),
+/// `rounds` times, `every` apart; returns how many it terminated.
+async fn terminate_backends(
+    admin_url: String,
+    database: String,
+    rounds: usize,
+    every: Duration,
+) -> i64 {
+    let mut admin = AsyncPgConnection::establish(&admin_url).await.unwrap();
     let mut total = 0;
     for _ in 0..rounds {
         let killed: N = diesel::sql_query(
@@ -59,18 +62,14 @@ async fn terminated_database_connections_answer_503_and_lose_no_calculation() {
             .to_owned();
         scenarios.push(first);
     }
-    let database = app
-        .state
-        .config
-        .database
-        .database_url
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
     let inputs = golden_inputs(0);
 
-    let killer = tokio::spawn(terminate_backends(database, 15, Duration::from_millis(150)));
+    let killer = tokio::spawn(terminate_backends(
+        app.database().admin_url().to_owned(),
+        app.database().name().to_owned(),
+        15,
+        Duration::from_millis(150),
+    ));
     let mut accepted = Vec::new();
     let mut unavailable = 0;
     let started = Instant::now();

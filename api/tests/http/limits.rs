@@ -39,6 +39,22 @@ async fn app_with_login_quota(quota: Quota, trusted: &str) -> TestApp {
     .await
 }
 
+/// Asserts a 429 with the contract's `detail`; returns its `Retry-After` in seconds.
+fn assert_refused(refused: &Response) -> u64 {
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.detail().starts_with("Too many requests"),
+        "{}",
+        refused.text
+    );
+    refused.header("retry-after").unwrap().parse().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sixth_login_in_a_window_is_refused_by_every_replica_until_the_window_passes() {
     let window = Duration::from_secs(3);
@@ -62,18 +78,7 @@ async fn the_sixth_login_in_a_window_is_refused_by_every_replica_until_the_windo
     }
     for app in [&b, &a] {
         let refused = login_from(app, "203.0.113.10", None).await;
-        assert_eq!(
-            refused.status,
-            StatusCode::TOO_MANY_REQUESTS,
-            "{}",
-            refused.text
-        );
-        assert!(
-            refused.detail().starts_with("Too many requests"),
-            "{}",
-            refused.text
-        );
-        let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        let retry = assert_refused(&refused);
         assert!((1..=3).contains(&retry), "retry-after {retry}");
         assert_eq!(refused.header("ratelimit-remaining"), Some("0"));
         assert!(refused.header("ratelimit-reset").is_some());
@@ -340,18 +345,7 @@ async fn the_flood_shield_stops_a_burst_from_one_client_on_any_route() {
         );
     }
     let refused = app.request(health("203.0.113.60")).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        refused.text
-    );
-    assert!(
-        refused.detail().starts_with("Too many requests"),
-        "{}",
-        refused.text
-    );
-    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    let retry = assert_refused(&refused);
     assert!((1..=20).contains(&retry), "retry-after {retry}");
     assert_eq!(refused.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(Counters::get(&app.state.counters.flood_rejections), 1);
