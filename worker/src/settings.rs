@@ -76,7 +76,9 @@ impl PipelineSettings {
         let settings = PipelineSettings {
             redis_url: lookup("REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned()),
             queue,
-            concurrency: parse(&lookup, "SAFAPAC_WORKER_CONCURRENCY", 4 * cores, 1..=1024)?,
+            // Jobs mostly wait on PostgreSQL and Redis; 8 per core kept both cores busier than 4
+            // (BENCHMARKS.md, the drain) at a worker RSS of 15 MB.
+            concurrency: parse(&lookup, "SAFAPAC_WORKER_CONCURRENCY", 8 * cores, 1..=1024)?,
             poll_interval: Duration::from_millis(parse(
                 &lookup,
                 "SAFAPAC_POLL_INTERVAL_MS",
