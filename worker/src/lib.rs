@@ -9,5 +9,7 @@ pub mod queue;
 pub mod run;
 pub mod settings;
 pub mod sweeper;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use settings::PipelineSettings;

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)] // test helpers may panic on malformed fixtures
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,6 +15,7 @@ use safapac_db::testing::TestDatabase;
 use safapac_db::{DbPool, projects};
 use safapac_worker::PipelineSettings;
 use safapac_worker::queue::{self, JobQueue};
+use safapac_worker::testing::OwnRedis;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -323,56 +323,20 @@ async fn sigterm_lets_in_flight_jobs_finish_and_exits_zero() {
     world.cleanup_redis().await;
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_redis(port: u16) -> Child {
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_job_completes_after_redis_restarts_with_the_queue_lost() {
-    let port = free_port();
-    let mut redis_server = start_redis(port);
-    let world = World::new(&format!("redis://127.0.0.1:{port}")).await;
+    let mut redis_server = OwnRedis::start();
+    let world = World::new(&redis_server.url()).await;
     let scenarios = world.scenarios(200).await;
     let mut worker = world.spawn_worker(&[]);
     world.submit_all(&scenarios[..100], 10).await;
     // Redis dies with whatever the queue held, and comes back empty.
-    redis_server.kill().unwrap();
-    redis_server.wait().unwrap();
+    redis_server.stop();
     // Submissions while Redis is away still succeed: the rows wait for the sweeper.
     world.submit_all(&scenarios[100..], 10).await;
-    let mut redis_server = start_redis(port);
+    let _redis_server = OwnRedis::start_on(redis_server.port());
     world.wait_all_succeeded(200, Duration::from_secs(90)).await;
     world.assert_consistent(200).await;
     signal(&worker, "TERM");
     assert!(wait_exit(&mut worker, Duration::from_secs(20)).success());
-    redis_server.kill().unwrap();
-    redis_server.wait().unwrap();
 }

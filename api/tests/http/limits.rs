@@ -2,7 +2,6 @@
 //! behind trusted proxies, and the per-process fallback while Redis is down.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
@@ -10,6 +9,8 @@ use actix_web::test::TestRequest;
 use safapac_api::counters::Counters;
 use safapac_api::limits::{Policy, Quota};
 use serde_json::json;
+
+use safapac_worker::testing::OwnRedis;
 
 use crate::common::{Response, TestApp};
 
@@ -203,61 +204,6 @@ async fn calculations_are_also_limited_per_account_whatever_the_address() {
     );
 }
 
-/// A private `redis-server` on a free port, so the test can stop and restart it.
-struct OwnRedis {
-    port: u16,
-    child: Child,
-}
-
-impl OwnRedis {
-    fn start_on(port: u16) -> OwnRedis {
-        let child = Command::new("/usr/bin/redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs");
-        let redis = OwnRedis { port, child };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        redis
-    }
-
-    fn start() -> OwnRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        OwnRedis::start_on(port)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn with_redis_down_requests_succeed_login_stays_limited_and_sharing_resumes_after() {
     let mut redis = OwnRedis::start();
@@ -304,7 +250,7 @@ async fn with_redis_down_requests_succeed_login_stays_limited_and_sharing_resume
     assert_eq!(Counters::get(&a.state.counters.limiter_fallbacks), 1);
 
     // Back on the same port (empty): once the replicas reconnect, they count together again.
-    let _redis = OwnRedis::start_on(redis.port);
+    let _redis = OwnRedis::start_on(redis.port());
     let deadline = Instant::now() + Duration::from_secs(10);
     while a.state.limits.redis_down() || b.state.limits.redis_down() {
         assert!(Instant::now() < deadline, "the limiter did not reconnect");
