@@ -70,6 +70,15 @@ pub struct ScenarioHead {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The master rows a scenario refers to, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = scenarios, check_for_backend(diesel::pg::Pg))]
+pub struct MasterIds {
+    pub process_id: i32,
+    pub feedstock_id: i32,
+    pub country_id: i32,
+}
+
 /// A scenario's head together with the master rows it refers to.
 #[derive(Debug, Clone)]
 pub struct ScenarioHeadWithRefs {

@@ -61,6 +61,37 @@ pub async fn list(
         .map(Some)
 }
 
+/// An owned project with the heads of its scenarios, by order, and the ids of the master
+/// rows each refers to: what a project's page shows, for a caller that holds the master
+/// data already (the API's cache), read from two tables in one statement. `None`: no such
+/// project for this user.
+pub async fn project_with_heads(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    project_id: Uuid,
+) -> Result<Option<(Project, Vec<(ScenarioHead, MasterIds)>)>, DbError> {
+    let rows: Vec<(ScenarioHead, MasterIds, Project)> = scenarios::table
+        .inner_join(projects::table)
+        .filter(projects::user_id.eq(user_id))
+        .filter(scenarios::project_id.eq(project_id))
+        .select((
+            ScenarioHead::as_select(),
+            MasterIds::as_select(),
+            Project::as_select(),
+        ))
+        .order(scenarios::scenario_order)
+        .load(conn)
+        .await?;
+    let Some(project) = <[_]>::first(&rows).map(|row| row.2.clone()) else {
+        // No scenario rows: a project without scenarios, or none of the user's.
+        return Ok(project_queries::find(conn, user_id, project_id)
+            .await?
+            .map(|project| (project, Vec::new())));
+    };
+    let heads = rows.into_iter().map(|(head, ids, _)| (head, ids)).collect();
+    Ok(Some((project, heads)))
+}
+
 /// An owned project with the heads of its scenarios, by order: what a project's page shows,
 /// read in one statement (the project comes with every scenario row) without inputs or
 /// results. `None`: no such project for this user.

@@ -5,7 +5,8 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use safapac_db::models::{ScenarioHeadWithRefs, ScenarioWithRefs};
+use safapac_core::master::MasterData;
+use safapac_db::models::{MasterIds, ScenarioHead, ScenarioHeadWithRefs, ScenarioWithRefs};
 use safapac_db::scenarios::{DraftChanges, MAX_SCENARIOS, NewScenario, ScenarioChanges};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,48 @@ impl From<ScenarioHeadWithRefs> for ScenarioSummary {
             created_at: row.head.created_at,
             updated_at: row.head.updated_at,
         }
+    }
+}
+
+impl ScenarioSummary {
+    /// The summary of `head`, with the master rows it refers to looked up in `master`;
+    /// `None` if one is missing there.
+    pub fn from_master(head: &ScenarioHead, ids: &MasterIds, master: &MasterData) -> Option<Self> {
+        let process = master
+            .process_technologies
+            .iter()
+            .find(|p| p.id == ids.process_id)?;
+        let feedstock = master
+            .feedstocks
+            .iter()
+            .find(|f| f.id == ids.feedstock_id)?;
+        let country = master.countries.iter().find(|c| c.id == ids.country_id)?;
+        Some(ScenarioSummary {
+            id: head.id,
+            project_id: head.project_id,
+            scenario_name: head.scenario_name.clone(),
+            scenario_order: head.scenario_order,
+            status: head.status.clone(),
+            process: Process {
+                id: process.id,
+                name: process.name.clone(),
+            },
+            feedstock: Feedstock {
+                id: feedstock.id,
+                name: feedstock.name.clone(),
+                carbon_content_kg_c_per_kg: feedstock.carbon_content_kg_c_per_kg,
+                energy_content_mj_per_kg: feedstock.energy_content_mj_per_kg,
+                ci_ref_gco2e_per_mj: feedstock.ci_ref_gco2e_per_mj,
+                price_ref_usd_per_unit: feedstock.price_ref_usd_per_unit,
+                yield_ref: feedstock.yield_ref,
+            },
+            country: Country {
+                id: country.id,
+                name: country.name.clone(),
+            },
+            created_at: head.created_at,
+            updated_at: head.updated_at,
+        })
     }
 }
 

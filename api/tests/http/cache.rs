@@ -345,3 +345,67 @@ async fn calculations_use_the_databases_reference_data_through_the_cache() {
     );
     worker.stop().await;
 }
+
+/// The first scenario summary on a project's page.
+async fn first_summary(app: &TestApp, token: &str, project: &str) -> Value {
+    let page = app.get(&format!("/api/v1/projects/{project}"), token).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    page.body["scenarios"][0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_projects_page_names_master_rows_from_the_copy_and_new_rows_from_the_database() {
+    use safapac_db::schema::scenarios;
+
+    let app = TestApp::new().await;
+    let admin = admin_session(&app, "page-admin@example.com").await;
+    let project = app.create_project(&admin.access, "P").await;
+    // The same summary as the scenario list, which joins the master tables in PostgreSQL.
+    let listed = app.scenarios(&admin.access, &project).await;
+    let summary = first_summary(&app, &admin.access, &project).await;
+    for field in [
+        "id",
+        "scenarioName",
+        "status",
+        "process",
+        "feedstock",
+        "country",
+    ] {
+        assert_eq!(summary[field], listed[0][field], "{field}");
+    }
+    assert_eq!(
+        summary["country"],
+        serde_json::json!({"id": 1, "name": "USA"})
+    );
+
+    // An operator's rename shows once the copies are invalidated, as on `GET /master-data`.
+    rename_country(&app, 1, "United States").await;
+    assert_eq!(
+        first_summary(&app, &admin.access, &project).await["country"]["name"],
+        "USA"
+    );
+    invalidate(&app, &admin.access).await;
+    assert_eq!(
+        first_summary(&app, &admin.access, &project).await["country"]["name"],
+        "United States"
+    );
+
+    // A row added after the copy was loaded is read from the database.
+    let mut conn = app.state.pool.get().await.unwrap();
+    diesel::insert_into(countries::table)
+        .values((countries::id.eq(9_001), countries::name.eq("Atlantis")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let scenario = uuid::Uuid::parse_str(summary["id"].as_str().unwrap()).unwrap();
+    diesel::update(scenarios::table.find(scenario))
+        .set(scenarios::country_id.eq(9_001))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(
+        first_summary(&app, &admin.access, &project).await["country"],
+        serde_json::json!({"id": 9_001, "name": "Atlantis"})
+    );
+}
