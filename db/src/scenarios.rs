@@ -92,9 +92,9 @@ pub async fn project_with_heads(
     Ok(Some((project, heads)))
 }
 
-/// An owned project with the heads of its scenarios, by order: what a project's page shows,
-/// read in one statement (the project comes with every scenario row) without inputs or
-/// results. `None`: no such project for this user.
+/// [`project_with_heads`] with the master rows joined in PostgreSQL: a project's page when
+/// the caller's copy of the master data lacks one of them. One statement (the project comes
+/// with every scenario row), without inputs or results. `None`: no such project for this user.
 pub async fn project_with_summaries(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
