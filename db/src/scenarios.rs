@@ -82,14 +82,10 @@ pub async fn project_with_heads(
         .order(scenarios::scenario_order)
         .load(conn)
         .await?;
-    let Some(project) = <[_]>::first(&rows).map(|row| row.2.clone()) else {
-        // No scenario rows: a project without scenarios, or none of the user's.
-        return Ok(project_queries::find(conn, user_id, project_id)
-            .await?
-            .map(|project| (project, Vec::new())));
-    };
-    let heads = rows.into_iter().map(|(head, ids, _)| (head, ids)).collect();
-    Ok(Some((project, heads)))
+    split_project(conn, user_id, project_id, rows, |(head, ids, project)| {
+        (project, (head, ids))
+    })
+    .await
 }
 
 /// [`project_with_heads`] with the master rows joined in PostgreSQL: a project's page when
@@ -118,24 +114,48 @@ pub async fn project_with_summaries(
             .order(scenarios::scenario_order)
             .load(conn)
             .await?;
-    let Some(project) = <[_]>::first(&rows).map(|row| row.1.clone()) else {
-        // No scenario rows: a project without scenarios, or none of the user's.
-        return Ok(project_queries::find(conn, user_id, project_id)
-            .await?
-            .map(|project| (project, Vec::new())));
-    };
-    let heads = rows
-        .into_iter()
-        .map(
-            |(head, _, process, feedstock, country)| ScenarioHeadWithRefs {
+    split_project(
+        conn,
+        user_id,
+        project_id,
+        rows,
+        |(head, project, process, feedstock, country)| {
+            let refs = ScenarioHeadWithRefs {
                 head,
                 process,
                 feedstock,
                 country,
-            },
-        )
+            };
+            (project, refs)
+        },
+    )
+    .await
+}
+
+/// Splits rows that each carry the project into the project and the rest of each row. With
+/// no rows (a project without scenarios, or none of the user's) the project is read alone.
+async fn split_project<R, H>(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    project_id: Uuid,
+    rows: Vec<R>,
+    split: impl Fn(R) -> (Project, H),
+) -> Result<Option<(Project, Vec<H>)>, DbError> {
+    let mut project = None;
+    let heads = rows
+        .into_iter()
+        .map(|row| {
+            let (p, head) = split(row);
+            project.get_or_insert(p);
+            head
+        })
         .collect();
-    Ok(Some((project, heads)))
+    match project {
+        Some(project) => Ok(Some((project, heads))),
+        None => Ok(project_queries::find(conn, user_id, project_id)
+            .await?
+            .map(|project| (project, Vec::new()))),
+    }
 }
 
 pub async fn get(
