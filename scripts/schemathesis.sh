@@ -39,27 +39,19 @@ work=$(mktemp -d)
 log="$work/server.log"
 server=""
 
+# shellcheck source=run-state.sh
+source "$repo/scripts/run-state.sh"
 cleanup() {
   if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then
     kill -TERM "$server" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$server" 2>/dev/null || true
   fi
-  psql -q -h 127.0.0.1 -U postgres -d postgres \
-    -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null 2>&1 || true
-  # Queue and rate-limit/cache keys both start with this run's prefix.
-  redis-cli -h 127.0.0.1 --scan --pattern "${prefix}*" 2>/dev/null \
-    | xargs -r redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true
-  rm -rf "$work"
+  remove_run_state "$database" "$prefix" "$work"
 }
 trap cleanup EXIT
 
-fail() {
-  echo "schemathesis: $*" >&2
-  echo "--- last lines of the server log ---" >&2
-  tail -n 40 "$log" >&2 || true
-  exit 1
-}
+fail() { fail_with_log schemathesis "$log" "$@"; }
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$database"
 export SAFAPAC_BIND="127.0.0.1:$port"

@@ -27,22 +27,15 @@ work=$(mktemp -d)
 log="$work/server.log"
 server=""
 
+# shellcheck source=run-state.sh
+source "$repo/scripts/run-state.sh"
 cleanup() {
   if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then kill -KILL "$server" 2>/dev/null || true; fi
-  psql -q -h 127.0.0.1 -U postgres -d postgres \
-    -c "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null 2>&1 || true
-  redis-cli -h 127.0.0.1 --scan --pattern "smoke_${suffix}*" 2>/dev/null \
-    | xargs -r redis-cli -h 127.0.0.1 del >/dev/null 2>&1 || true
-  rm -rf "$work"
+  remove_run_state "$database" "smoke_${suffix}" "$work"
 }
 trap cleanup EXIT
 
-fail() {
-  echo "smoke: $*" >&2
-  echo "--- last lines of the server log ---" >&2
-  tail -n 40 "$log" >&2 || true
-  exit 1
-}
+fail() { fail_with_log smoke "$log" "$@"; }
 
 json() { # method path [token] [body] -> prints the body; fails on a non-2xx status
   local method=$1 path=$2 token=${3:-} body=${4:-}
