@@ -21,6 +21,19 @@ pub fn serialize_timestamp<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S:
     s.serialize_str(&format_timestamp(at))
 }
 
+/// Stored JSON text (a calculation's results) written into a response as it is: checked,
+/// never built into a tree.
+pub fn serialize_raw_json<S: Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match text {
+        None => s.serialize_none(),
+        Some(text) => {
+            let raw: &serde_json::value::RawValue =
+                serde_json::from_str(text).map_err(serde::ser::Error::custom)?;
+            s.serialize_some(raw)
+        }
+    }
+}
+
 /// `plant_capacity` → `plantCapacity`; keys without underscores are kept.
 pub fn camel_case(key: &str) -> String {
     let mut out = String::with_capacity(key.len());

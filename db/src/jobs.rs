@@ -220,7 +220,7 @@ fn finish_of(status: Option<String>) -> Finish {
 /// Stores a successful result on the scenario if the job's revision is still current, and
 /// closes the job — one statement. The scenario is updated first, guarded by the revision
 /// under its row lock, and the job's final status says whether that happened. The results
-/// are JSON texts, handed to Postgres as they are (no intermediate JSON tree).
+/// are the engine's JSON texts, stored as they are: neither side parses them.
 pub async fn succeed(
     conn: &mut AsyncPgConnection,
     job_id: Uuid,
@@ -231,7 +231,7 @@ pub async fn succeed(
     impl Statement for Sql {
         const SQL: &'static str = "WITH s AS (
             UPDATE scenarios sc
-               SET techno_economics = $2::json, financial_analysis = $3::json,
+               SET techno_economics = $2, financial_analysis = $3,
                    status = 'calculated', updated_at = now()
               FROM calculation_jobs j
              WHERE j.id = $1 AND j.status = 'running'
@@ -522,7 +522,7 @@ pub struct CalculationStatus {
 }
 
 /// The calculation status of an owned scenario, read in one statement: results come back as
-/// JSON text so they can be sent on without being parsed.
+/// the stored JSON text, sent on without being parsed.
 pub async fn calculation_status(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -532,8 +532,8 @@ pub async fn calculation_status(
     struct Sql;
     impl Statement for Sql {
         const SQL: &'static str = "SELECT s.status,
-                CASE WHEN s.status = 'calculated' THEN s.techno_economics::text END AS techno_economics,
-                CASE WHEN s.status = 'calculated' THEN s.financial_analysis::text END AS financials,
+                CASE WHEN s.status = 'calculated' THEN s.techno_economics END AS techno_economics,
+                CASE WHEN s.status = 'calculated' THEN s.financial_analysis END AS financials,
                 CASE WHEN s.status = 'calculated' THEN s.user_inputs END AS inputs,
                 CASE WHEN s.status = 'failed' THEN
                     (SELECT j.error FROM calculation_jobs j

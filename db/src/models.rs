@@ -50,8 +50,9 @@ pub struct Scenario {
     pub feedstock_id: i32,
     pub country_id: i32,
     pub user_inputs: serde_json::Value,
-    pub techno_economics: Option<serde_json::Value>,
-    pub financial_analysis: Option<serde_json::Value>,
+    /// The engine's results as JSON text, stored as it wrote them.
+    pub techno_economics: Option<String>,
+    pub financial_analysis: Option<String>,
     pub revision: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

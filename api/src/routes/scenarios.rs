@@ -19,7 +19,9 @@ use crate::auth::extract::AuthUser;
 use crate::error::{ApiError, ErrorBody, FieldError, ValidationErrorBody};
 use crate::json_body::{JsonBody, Validate};
 use crate::routes::master_data::{Country, Feedstock, Process};
-use crate::wire::{camel_case_keys, check_name, lenient_opt_i32, serialize_timestamp};
+use crate::wire::{
+    camel_case_keys, check_name, lenient_opt_i32, serialize_raw_json, serialize_timestamp,
+};
 
 const SCENARIO_NOT_FOUND: &str = "Scenario not found";
 const PROJECT_NOT_FOUND: &str = "Project not found";
@@ -55,10 +57,12 @@ pub struct ScenarioDetail {
     /// The stored inputs, keys in camelCase.
     #[schema(value_type = Object)]
     pub user_inputs: Value,
+    #[serde(serialize_with = "serialize_raw_json")]
     #[schema(value_type = Option<Object>)]
-    pub techno_economics: Option<Value>,
+    pub techno_economics: Option<String>,
+    #[serde(serialize_with = "serialize_raw_json")]
     #[schema(value_type = Option<Object>)]
-    pub financial_analysis: Option<Value>,
+    pub financial_analysis: Option<String>,
 }
 
 impl From<ScenarioHeadWithRefs> for ScenarioSummary {
