@@ -2,6 +2,8 @@ ALTER TABLE scenarios
     ALTER COLUMN techno_economics TYPE json USING techno_economics::json,
     ALTER COLUMN financial_analysis TYPE json USING financial_analysis::json;
 
+ALTER TABLE scenarios ALTER COLUMN user_inputs SET COMPRESSION default;
+
 DO $$
 BEGIN
     ALTER TABLE scenarios
