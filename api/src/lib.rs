@@ -8,6 +8,7 @@ pub mod cache;
 pub mod config;
 pub mod counters;
 pub mod error;
+pub mod heap;
 pub mod json_body;
 pub mod limits;
 pub mod mail;

@@ -25,6 +25,7 @@ async fn main() -> ExitCode {
         eprintln!("configuration error: {e}");
         return ExitCode::from(2);
     }
+    safapac_api::heap::return_large_blocks_to_the_system();
 
     let args: Vec<String> = std::env::args().skip(1).collect();
     let with_worker = args.iter().any(|a| a == "--with-worker");
