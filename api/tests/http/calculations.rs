@@ -159,6 +159,12 @@ async fn sync_calculation_answers_with_the_results_and_records_them() {
     let status = app.get(&format!("{path}/calculate/status"), &token).await;
     assert_eq!(status.body["status"], "calculated");
     assert_eq!(status.body["technoEconomics"], te);
+
+    // The scenario's own page carries the stored results too (passed through as stored).
+    let page = app.get(&path, &token).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_eq!(page.body["technoEconomics"], te);
+    assert_eq!(page.body["financialAnalysis"], fin);
 }
 
 #[actix_web::test]
