@@ -159,7 +159,9 @@ pub fn build_app(
             }
         })
         .default_service(web::to(not_found))
-        // Innermost, so its 429s get the security, CORS and request-id headers too.
+        .wrap(from_fn(head_as_get))
+        // Innermost but for the above, so its 429s get the security, CORS and request-id
+        // headers too.
         .wrap(shield)
         .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
         .wrap(
@@ -177,6 +179,19 @@ pub fn build_app(
         .wrap(from_fn(request_context))
         .wrap(from_fn(metrics::track))
         .wrap(from_fn(hold_request_body))
+}
+
+/// `HEAD` is `GET` without the body (RFC 9110 §9.3.2): routed, limited and answered as `GET`
+/// (405 where there is no `GET`); the connection's codec saw `HEAD` and sends the headers
+/// only, with the length the body would have had.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Keeps the receiving end of a request body alive until the response has been sent.

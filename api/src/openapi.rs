@@ -180,6 +180,7 @@ pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
             .map(|(path, item)| {
                 let methods: Vec<&str> = [
                     ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
                     ("PUT", item.put.is_some()),
                     ("POST", item.post.is_some()),
                     ("DELETE", item.delete.is_some()),

@@ -9,6 +9,66 @@ use serde_json::Value;
 
 use crate::common::TestApp;
 
+/// One request on its own connection (`Connection: close`) to the real server: the whole
+/// answer, head and body, as sent.
+async fn exchange(addr: std::net::SocketAddr, method: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection after its answer")
+        .unwrap();
+    String::from_utf8(answer).unwrap()
+}
+
+fn head_and_body(answer: &str) -> (&str, &str) {
+    answer
+        .split_once("\r\n\r\n")
+        .expect("a complete response head")
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[actix_web::test]
+async fn head_answers_like_get_without_the_body() {
+    let app = TestApp::new().await;
+    let server = app.serve();
+    for path in ["/", "/health"] {
+        let get = exchange(server.addr, "GET", path).await;
+        let head = exchange(server.addr, "HEAD", path).await;
+        let (get_head, get_body) = head_and_body(&get);
+        let (head_head, head_body) = head_and_body(&head);
+        assert!(head_head.starts_with("HTTP/1.1 200"), "{path}: {head_head}");
+        assert_eq!(head_body, "", "{path}: HEAD sends no body");
+        assert!(!get_body.is_empty());
+        // The length the body would have had (health's timestamp varies in width).
+        let length = header(head_head, "content-length").expect("a Content-Length");
+        assert_ne!(length, "0", "{path}");
+        if path != "/health" {
+            assert_eq!(Some(length), header(get_head, "content-length"), "{path}");
+        }
+        assert_eq!(
+            header(head_head, "content-type"),
+            header(get_head, "content-type")
+        );
+    }
+    // No GET, no HEAD: 405, and the Allow list says so.
+    let refused = exchange(server.addr, "HEAD", "/api/v1/auth/login").await;
+    let (refused_head, refused_body) = head_and_body(&refused);
+    assert!(refused_head.starts_with("HTTP/1.1 405"), "{refused_head}");
+    assert_eq!(header(refused_head, "allow"), Some("POST"));
+    assert_eq!(refused_body, "");
+}
+
 #[actix_web::test]
 async fn banner_health_and_unknown_routes() {
     let app = TestApp::new().await;
@@ -35,7 +95,7 @@ async fn banner_health_and_unknown_routes() {
     assert_eq!(wrong_method.header("allow"), Some("POST"));
     let project = format!("/api/v1/projects/{}", uuid::Uuid::new_v4());
     let wrong_method = app.send(Method::POST, &project, None, None).await;
-    assert_eq!(wrong_method.header("allow"), Some("GET, PUT, DELETE"));
+    assert_eq!(wrong_method.header("allow"), Some("GET, HEAD, PUT, DELETE"));
 
     assert_eq!(banner.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(banner.header("referrer-policy"), Some("no-referrer"));
