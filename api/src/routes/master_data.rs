@@ -3,6 +3,7 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
+use safapac_core::master;
 use safapac_db::{DbPool, models};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -111,6 +112,40 @@ impl From<models::Country> for Country {
         Country {
             id: row.id,
             name: row.name,
+        }
+    }
+}
+
+/// The same three from the engine's copy of the master data (a project's page names its
+/// scenarios' rows from it).
+impl From<&master::ProcessTechnology> for Process {
+    fn from(row: &master::ProcessTechnology) -> Self {
+        Process {
+            id: row.id,
+            name: row.name.clone(),
+        }
+    }
+}
+
+impl From<&master::Country> for Country {
+    fn from(row: &master::Country) -> Self {
+        Country {
+            id: row.id,
+            name: row.name.clone(),
+        }
+    }
+}
+
+impl From<&master::Feedstock> for Feedstock {
+    fn from(row: &master::Feedstock) -> Self {
+        Feedstock {
+            id: row.id,
+            name: row.name.clone(),
+            carbon_content_kg_c_per_kg: row.carbon_content_kg_c_per_kg,
+            energy_content_mj_per_kg: row.energy_content_mj_per_kg,
+            ci_ref_gco2e_per_mj: row.ci_ref_gco2e_per_mj,
+            price_ref_usd_per_unit: row.price_ref_usd_per_unit,
+            yield_ref: row.yield_ref,
         }
     }
 }

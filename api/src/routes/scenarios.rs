@@ -101,23 +101,9 @@ impl ScenarioSummary {
             scenario_name: head.scenario_name.clone(),
             scenario_order: head.scenario_order,
             status: head.status.clone(),
-            process: Process {
-                id: process.id,
-                name: process.name.clone(),
-            },
-            feedstock: Feedstock {
-                id: feedstock.id,
-                name: feedstock.name.clone(),
-                carbon_content_kg_c_per_kg: feedstock.carbon_content_kg_c_per_kg,
-                energy_content_mj_per_kg: feedstock.energy_content_mj_per_kg,
-                ci_ref_gco2e_per_mj: feedstock.ci_ref_gco2e_per_mj,
-                price_ref_usd_per_unit: feedstock.price_ref_usd_per_unit,
-                yield_ref: feedstock.yield_ref,
-            },
-            country: Country {
-                id: country.id,
-                name: country.name.clone(),
-            },
+            process: process.into(),
+            feedstock: feedstock.into(),
+            country: country.into(),
             created_at: head.created_at,
             updated_at: head.updated_at,
         })
