@@ -82,10 +82,11 @@ pub struct Config {
     pub http_timeouts: HttpTimeouts,
     /// Serve `/openapi.json` and `/docs`.
     pub api_docs: bool,
-    /// Queue, worker, sweeper and master-data cache settings (shared with `safapac-worker`),
-    /// `SAFAPAC_REDIS_PREFIX` included.
-    pub pipeline: safapac_worker::PipelineSettings,
-    /// Also run the queue consumer and sweeper in this process (`--with-worker`).
+    /// Redis: the queue, the key prefix and the master-data cache's lifetime, read alike by
+    /// every worker.
+    pub queue: safapac_queue::QueueSettings,
+    /// Also run the queue consumer and sweeper in this process (`--with-worker`); only the
+    /// binary built with the `embedded-worker` feature can.
     pub embedded_worker: bool,
     /// Per-client limits of the auth and calculation routes, and the flood shield.
     pub rate_limits: crate::limits::RateLimitSettings,
@@ -357,7 +358,7 @@ impl Config {
             )?),
         };
         let api_docs = parse_bool(&get, "SAFAPAC_API_DOCS", dev)?;
-        let pipeline = safapac_worker::PipelineSettings::from_lookup(get)
+        let queue = safapac_queue::QueueSettings::from_lookup(get)
             .map_err(|e| invalid(e.name, e.problem))?;
         let embedded_worker = parse_bool(&get, "SAFAPAC_EMBEDDED_WORKER", false)?;
         let rate_limits = crate::limits::RateLimitSettings::from_lookup(get)?;
@@ -381,7 +382,7 @@ impl Config {
             account_check_ttl,
             http_timeouts,
             api_docs,
-            pipeline,
+            queue,
             embedded_worker,
             rate_limits,
         })

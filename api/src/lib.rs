@@ -54,7 +54,7 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub mailer: Mailer,
     /// Where calculation jobs are pushed; without one, jobs wait for a sweeper to deliver them.
-    pub queue: Option<safapac_worker::queue::JobQueue>,
+    pub queue: Option<safapac_queue::JobQueue>,
     pub limits: Arc<limits::RateLimits>,
     pub master_cache: Arc<cache::MasterCaches>,
     pub cache_counters: Arc<safapac_cache::CacheCounters>,
@@ -75,17 +75,23 @@ impl AppState {
         );
         let counters = Arc::new(counters::Counters::default());
         let redis =
-            safapac_cache::connect(&config.pipeline.redis_url, config.rate_limits.redis_timeout)
+            safapac_cache::connect(&config.queue.redis_url, config.rate_limits.redis_timeout)
                 .context("REDIS_URL")?;
         let limits = Arc::new(limits::RateLimits::new(
             config.rate_limits.clone(),
-            &config.pipeline.redis_prefix,
+            &config.queue.redis_prefix,
             redis.clone(),
             counters.clone(),
         ));
         let cache_counters = Arc::new(safapac_cache::CacheCounters::default());
         let master_cache = Arc::new(cache::MasterCaches::new(
-            config.pipeline.cache(config.rate_limits.redis_timeout),
+            safapac_cache::CacheSettings {
+                redis_url: config.queue.redis_url.clone(),
+                prefix: config.queue.redis_prefix.clone(),
+                ttl: config.queue.cache_ttl,
+                // The API answers without Redis rather than wait for it.
+                redis_timeout: config.rate_limits.redis_timeout,
+            },
             redis,
             pool.clone(),
             cache_counters.clone(),
@@ -107,16 +113,8 @@ impl AppState {
         })
     }
 
-    /// Records into `metrics` (shared with the embedded worker) instead of a registry of its
-    /// own.
-    pub fn with_metrics(mut self, metrics: Arc<safapac_ops::Metrics>) -> AppState {
-        self.passwords = self.passwords.observed_by(metrics.clone());
-        self.metrics = metrics;
-        self
-    }
-
     /// Pushes calculation jobs to `queue`.
-    pub fn with_queue(mut self, queue: safapac_worker::queue::JobQueue) -> AppState {
+    pub fn with_queue(mut self, queue: safapac_queue::JobQueue) -> AppState {
         self.queue = Some(queue);
         self
     }
@@ -377,8 +375,20 @@ pub fn http_server(state: AppState, bind: SocketAddr) -> anyhow::Result<(Server,
     Ok((server.run(), bound))
 }
 
-/// Runs the HTTP server until it is stopped (the default command).
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+/// Work that runs beside the HTTP server and is told to stop once the server has stopped:
+/// the binary's embedded worker. The library knows nothing of what it does.
+pub type Companion = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+/// Runs the HTTP server until it is stopped (the default command). `companion` may start
+/// work beside it, given the application state and a signal that the server has stopped; it
+/// is awaited before returning.
+pub async fn serve(
+    config: Config,
+    companion: impl FnOnce(
+        &AppState,
+        tokio::sync::oneshot::Receiver<()>,
+    ) -> anyhow::Result<Option<Companion>>,
+) -> anyhow::Result<()> {
     if config.secret_key_generated {
         tracing::warn!(
             "SAFAPAC_SECRET_KEY is not set: using a random signing key; every token dies \
@@ -390,41 +400,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let pool = safapac_db::build_pool(&config.database).context("building the database pool")?;
     let mailer = Mailer::from_config(&config).context("configuring mail")?;
-    // Lazy: the API starts and serves everything but fresh deliveries while Redis is down.
-    let conn = safapac_worker::queue::connect(&config.pipeline, true)
+    let queue = safapac_queue::JobQueue::producer(&config.queue)
         .await
         .context("REDIS_URL")?;
-    let queue = safapac_worker::queue::JobQueue::new(safapac_worker::queue::storage(
-        conn,
-        &config.pipeline,
-    ));
-    let metrics = Arc::new(safapac_ops::Metrics::new());
-    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
-    let embedded = config.embedded_worker.then(|| {
-        tracing::info!("running the calculation worker in this process");
-        tokio::spawn(safapac_worker::run::run_observed(
-            pool.clone(),
-            config.pipeline.clone(),
-            metrics.clone(),
-            async {
-                let _ = worker_stopped.await;
-            },
-        ))
-    });
-    let state = AppState::new(config, pool, mailer)?
-        .with_queue(queue)
-        .with_metrics(metrics);
+    let state = AppState::new(config, pool, mailer)?.with_queue(queue);
+    let (stop_companion, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let companion = companion(&state, server_stopped)?;
     limits::spawn_housekeeping(&state.limits);
     let bind = state.config.bind;
     let (server, bound) = http_server(state, bind)?;
     tracing::info!(bind = %bound, "listening");
     let served = server.await.context("running the HTTP server");
-    // The server has stopped (SIGTERM or Ctrl-C): let the embedded worker finish its jobs.
-    let _ = stop_worker.send(());
-    if let Some(worker) = embedded {
-        match worker.await {
+    // The server has stopped (SIGTERM or Ctrl-C): let the companion finish its work.
+    let _ = stop_companion.send(());
+    if let Some(companion) = companion {
+        match companion.await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "embedded worker failed"),
+            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "embedded worker failed"),
             Err(e) => tracing::error!(error = %e, "embedded worker panicked"),
         }
     }

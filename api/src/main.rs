@@ -67,7 +67,7 @@ async fn main() -> ExitCode {
     let outcome = match (command, admin) {
         ("create-admin", Some((email, name))) => create_admin(&config, &email, &name).await,
         ("migrate", _) => safapac_api::migrate(&config).await,
-        _ => safapac_api::serve(config).await,
+        _ => safapac_api::serve(config, embedded_worker).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,4 +91,47 @@ async fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Resul
         AdminOutcome::Promoted => println!("{email} is now an administrator"),
     }
     Ok(())
+}
+
+/// The calculation worker inside this process (`--with-worker`): it shares the API's
+/// database pool, metrics registry (its jobs appear on the API's `/metrics`) and copy of the
+/// reference data.
+#[cfg(feature = "embedded-worker")]
+fn embedded_worker(
+    state: &safapac_api::AppState,
+    server_stopped: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<Option<safapac_api::Companion>> {
+    use anyhow::Context as _;
+
+    if !state.config.embedded_worker {
+        return Ok(None);
+    }
+    let settings = safapac_worker::WorkerSettings::from_env().context("worker settings")?;
+    let shared = safapac_worker::run::Shared {
+        metrics: state.metrics.clone(),
+        master: state.master_cache.engine.clone(),
+    };
+    tracing::info!("running the calculation worker in this process");
+    Ok(Some(tokio::spawn({
+        let pool = state.pool.clone();
+        async move {
+            safapac_worker::run::run_sharing(pool, settings, shared, async {
+                let _ = server_stopped.await;
+            })
+            .await
+            .map_err(anyhow::Error::from)
+        }
+    })))
+}
+
+#[cfg(not(feature = "embedded-worker"))]
+fn embedded_worker(
+    state: &safapac_api::AppState,
+    _: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<Option<safapac_api::Companion>> {
+    anyhow::ensure!(
+        !state.config.embedded_worker,
+        "--with-worker: this binary was built without the embedded-worker feature"
+    );
+    Ok(None)
 }

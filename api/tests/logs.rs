@@ -8,37 +8,15 @@
 #[path = "http/common.rs"]
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use actix_web::http::StatusCode;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use safapac_ops::logging::{LogFormat, LogSettings};
 use serde_json::json;
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use common::{PASSWORD, TestApp};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'w> MakeWriter<'w> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'w self) -> Capture {
-        self.clone()
-    }
-}
+use safapac_testkit::logs::Capture;
 
 #[derive(diesel::QueryableByName)]
 struct Hash {
@@ -103,7 +81,7 @@ async fn a_full_auth_flow_at_trace_level_logs_no_secret() {
         .await
         .unwrap();
 
-    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let log = capture.text();
     // The capture really ran at TRACE and saw the flow's requests.
     assert!(log.contains("TRACE"), "nothing was logged at TRACE");
     let finished: Vec<&str> = log

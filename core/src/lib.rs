@@ -9,7 +9,6 @@
 
 pub mod engine;
 pub mod error;
-pub mod job;
 pub mod json;
 pub mod master;
 pub mod output;

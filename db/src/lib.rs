@@ -15,9 +15,6 @@ mod seed;
 pub mod tokens;
 pub mod users;
 
-#[cfg(feature = "testing")]
-pub mod testing;
-
 pub use error::DbError;
 pub use pool::{DbConn, DbPool, PoolSettings, build_pool};
 

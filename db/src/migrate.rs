@@ -91,10 +91,7 @@ struct Exists {
     exists: bool,
 }
 
-pub(crate) async fn database_exists(
-    conn: &mut AsyncPgConnection,
-    name: &str,
-) -> Result<bool, DbError> {
+pub async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> Result<bool, DbError> {
     let row: Exists =
         diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
             .bind::<Text, _>(name)
@@ -125,7 +122,7 @@ fn split_path(url: &str) -> Option<(&str, &str)> {
 }
 
 /// Quotes an SQL identifier (database names cannot be bound as parameters).
-pub(crate) fn quote_ident(name: &str) -> String {
+pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

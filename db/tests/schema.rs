@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use safapac_core::master::MasterData;
 use safapac_db::migrate::run_migrations;
 use safapac_db::schema::*;
-use safapac_db::testing::TestDatabase;
+use safapac_testkit::TestDatabase;
 
 #[derive(QueryableByName)]
 struct Count {

@@ -163,7 +163,7 @@ async fn bounded(check: impl Future<Output = Result<(), CheckError>>) -> Result<
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use safapac_db::testing::TestDatabase;
+    use safapac_testkit::TestDatabase;
 
     use super::*;
 

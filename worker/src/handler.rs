@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use apalis::prelude::{BoxDynError, Data};
 use safapac_cache::{CacheError, DocumentCache};
-use safapac_core::job::CalculateScenario;
 use safapac_core::master::MasterData;
 use safapac_db::jobs::{self, Claim, Finish};
 use safapac_db::{DbError, DbPool};
+use safapac_queue::CalculateScenario;
 use serde_json::Value;
 use uuid::Uuid;
 

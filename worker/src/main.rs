@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use safapac_db::PoolSettings;
-use safapac_worker::PipelineSettings;
+use safapac_worker::WorkerSettings;
 use safapac_worker::calc_cmd::{self, Outcome};
 
 /// SAFAPAC worker: runs calculation jobs from the queue (`run`, the default) or one
@@ -76,7 +76,7 @@ fn run_worker() -> ExitCode {
         eprintln!("safapac-worker: {e}");
         return ExitCode::from(1);
     }
-    let settings = match PipelineSettings::from_env() {
+    let settings = match WorkerSettings::from_env() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("safapac-worker: {e}");
@@ -128,7 +128,7 @@ fn run_worker() -> ExitCode {
 #[derive(Debug, thiserror::Error)]
 enum WorkerError {
     #[error("REDIS_URL: {0}")]
-    Redis(#[from] safapac_worker::queue::QueueError),
+    Redis(#[from] safapac_queue::QueueError),
     #[error("SAFAPAC_WORKER_HTTP_ADDR: cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -142,17 +142,17 @@ enum WorkerError {
 /// until they have stopped.
 async fn run_with_ops_port(
     pool: safapac_db::DbPool,
-    settings: PipelineSettings,
+    settings: WorkerSettings,
     listen: safapac_worker::ops::ListenAddr,
 ) -> Result<(), WorkerError> {
-    let metrics = std::sync::Arc::new(safapac_ops::Metrics::new());
+    let shared = safapac_worker::run::Shared::own(&pool, &settings)?;
     let probe = safapac_ops::Probe {
         pool: pool.clone(),
-        redis: Some(safapac_worker::queue::connect(&settings, true).await?),
+        redis: Some(safapac_queue::connect(&settings.queue, true).await?),
     };
     let ops = safapac_ops::Ops {
         probe,
-        metrics: metrics.clone(),
+        metrics: shared.metrics.clone(),
     };
     let (server, bound) =
         safapac_worker::ops::serve(listen, ops).map_err(|source| WorkerError::Listen {
@@ -162,8 +162,7 @@ async fn run_with_ops_port(
     tracing::info!(addr = %bound, "operator port: /health, /ready, /metrics");
     let handle = server.handle();
     let serving = tokio::spawn(server);
-    let outcome =
-        safapac_worker::run::run_observed(pool, settings, metrics, shutdown_signal()).await;
+    let outcome = safapac_worker::run::run_sharing(pool, settings, shared, shutdown_signal()).await;
     handle.stop(true).await;
     let _ = serving.await;
     Ok(outcome?)

@@ -7,7 +7,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use safapac_ops::Ops;
 
-use crate::settings::SettingError;
+use safapac_queue::SettingError;
 
 /// Every variable the worker binary reads besides the pipeline settings and the log setup.
 pub const ENV_VARS: &[&str] = &["DATABASE_URL", "SAFAPAC_WORKER_HTTP_ADDR"];

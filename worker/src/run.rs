@@ -11,13 +11,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use apalis::prelude::{BackendExt, Monitor, WorkerBuilder, WorkerBuilderExt};
+use safapac_cache::DocumentCache;
+use safapac_core::master::MasterData;
 use safapac_db::DbPool;
+use safapac_queue::{JobQueue, QueueError};
 use ulid::Ulid;
 
 use crate::handler::{self, JobContext};
 use crate::poll::Tick;
-use crate::queue::{self, JobQueue, QueueError};
-use crate::settings::PipelineSettings;
+use crate::settings::WorkerSettings;
 use crate::sweeper::Sweeper;
 
 /// In-flight jobs get this long to finish after a shutdown signal.
@@ -44,36 +46,59 @@ fn worker_name() -> String {
     format!("safapac-{host}-{}", Ulid::new())
 }
 
-/// Runs the consumer and the sweeper until `shutdown` resolves.
-pub async fn run(
-    pool: DbPool,
-    settings: PipelineSettings,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), RunError> {
-    run_observed(pool, settings, Arc::default(), shutdown).await
+/// What a worker shares with the process around it: the API's embedded worker records into
+/// the API's registry (its jobs appear on the API's `/metrics`) and reads the API's copy of
+/// the reference data, so one process holds one copy and validates against it.
+#[derive(Clone)]
+pub struct Shared {
+    pub metrics: Arc<safapac_ops::Metrics>,
+    pub master: Arc<DocumentCache<MasterData>>,
 }
 
-/// [`run`], recording job outcomes, durations and pickup latency in `metrics`.
-pub async fn run_observed(
+impl Shared {
+    /// A registry and a reference-data cache of the worker's own.
+    pub fn own(pool: &DbPool, settings: &WorkerSettings) -> Result<Shared, QueueError> {
+        let redis = safapac_cache::connect(&settings.queue.redis_url, settings.queue.redis_timeout)
+            .map_err(QueueError::Url)?;
+        Ok(Shared {
+            metrics: Arc::default(),
+            master: Arc::new(safapac_cache::engine_master_data(
+                settings.cache(),
+                redis,
+                pool.clone(),
+                Arc::default(),
+            )),
+        })
+    }
+}
+
+/// Runs the consumer and the sweeper until `shutdown` resolves, with a registry and a cache
+/// of its own.
+pub async fn run(
     pool: DbPool,
-    settings: PipelineSettings,
-    metrics: Arc<safapac_ops::Metrics>,
+    settings: WorkerSettings,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), RunError> {
-    let conn = queue::connect(&settings, false).await?;
-    let storage = queue::storage(conn, &settings);
+    let shared = Shared::own(&pool, &settings)?;
+    run_sharing(pool, settings, shared, shutdown).await
+}
+
+/// [`run`], recording job outcomes, durations and pickup latency in `shared.metrics` and
+/// computing with `shared.master`.
+pub async fn run_sharing(
+    pool: DbPool,
+    settings: WorkerSettings,
+    shared: Shared,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RunError> {
+    let conn = safapac_queue::connect(&settings.queue, false).await?;
+    let storage = safapac_queue::storage(conn, &settings.queue, settings.tuning());
     let sweeper = Sweeper::new(
         pool.clone(),
         JobQueue::new(storage.clone()),
         settings.clone(),
     );
-    let master = Arc::new(safapac_cache::engine_master_data(
-        settings.cache(settings.redis_timeout),
-        safapac_cache::connect(&settings.redis_url, settings.redis_timeout)
-            .map_err(QueueError::Url)?,
-        pool.clone(),
-        Arc::default(),
-    ));
+    let Shared { metrics, master } = shared;
     let cx = Arc::new(JobContext {
         pool,
         master,
@@ -114,7 +139,7 @@ pub async fn run_observed(
         };
         let context = monitor.context();
         let started = Instant::now();
-        tracing::info!(worker = %name, queue = %settings.queue, concurrency = settings.concurrency, "consuming");
+        tracing::info!(worker = %name, queue = %settings.queue.queue, concurrency = settings.concurrency, "consuming");
         let consuming = monitor.run();
         tokio::pin!(consuming);
         tokio::select! {

@@ -13,8 +13,9 @@ use apalis_core::backend::Vacuum;
 use safapac_db::jobs::{self, Depth, Redelivery};
 use safapac_db::{DbError, DbPool};
 
-use crate::queue::JobQueue;
-use crate::settings::PipelineSettings;
+use safapac_queue::JobQueue;
+
+use crate::settings::WorkerSettings;
 
 /// Rows one pass handles per step; the rest wait for the next pass.
 const BATCH: i64 = 1000;
@@ -37,13 +38,13 @@ pub struct SweepReport {
 pub struct Sweeper {
     pool: DbPool,
     queue: JobQueue,
-    settings: PipelineSettings,
+    settings: WorkerSettings,
     last_vacuum: Mutex<Option<Instant>>,
     latest: Mutex<SweepReport>,
 }
 
 impl Sweeper {
-    pub fn new(pool: DbPool, queue: JobQueue, settings: PipelineSettings) -> Self {
+    pub fn new(pool: DbPool, queue: JobQueue, settings: WorkerSettings) -> Self {
         Sweeper {
             pool,
             queue,

@@ -7,12 +7,11 @@ use std::time::Duration;
 
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::RunQueryDsl;
-use safapac_core::master::MasterData;
 use safapac_db::jobs::{self, CalculationJob, Submission};
-use safapac_db::testing::TestDatabase;
 use safapac_db::{DbPool, projects};
-use safapac_worker::PipelineSettings;
-use safapac_worker::queue::{self, JobQueue};
+use safapac_queue::JobQueue;
+use safapac_testkit::{RedisKeys, TestDatabase};
+use safapac_worker::WorkerSettings;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -20,24 +19,30 @@ use uuid::Uuid;
 struct Fixture {
     _db: TestDatabase,
     pool: DbPool,
-    settings: PipelineSettings,
+    settings: WorkerSettings,
     queue: JobQueue,
     user: Uuid,
     scenario: Uuid,
 }
 
 impl Fixture {
-    async fn new(tweak: impl FnOnce(&mut PipelineSettings)) -> Fixture {
+    async fn new(tweak: impl FnOnce(&mut WorkerSettings)) -> Fixture {
         let db = TestDatabase::create().await.unwrap();
         let pool = db.pool(8).unwrap();
-        let mut settings = PipelineSettings::from_lookup(|_| None).unwrap();
-        settings.queue = format!("test_{}", Uuid::new_v4().simple());
+        let mut settings = WorkerSettings::from_lookup(|_| None).unwrap();
+        settings.queue.queue = format!("test_{}", Uuid::new_v4().simple());
         // The master-data cache's keys too: never the shared `safapac:` ones.
-        settings.redis_prefix = settings.queue.clone();
+        settings.queue.redis_prefix = settings.queue.queue.clone();
         settings.concurrency = 4;
         tweak(&mut settings);
-        let conn = queue::connect(&settings, false).await.unwrap();
-        let queue = JobQueue::new(queue::storage(conn, &settings));
+        let conn = safapac_queue::connect(&settings.queue, false)
+            .await
+            .unwrap();
+        let queue = JobQueue::new(safapac_queue::storage(
+            conn,
+            &settings.queue,
+            settings.tuning(),
+        ));
         let user = Uuid::new_v4();
         let mut conn = pool.get().await.unwrap();
         diesel::sql_query(
@@ -139,27 +144,12 @@ impl Fixture {
     }
 
     async fn cleanup_redis(&self) {
-        let client = redis::Client::open(self.settings.redis_url.as_str()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.settings.queue))
-            .query_async(&mut conn)
-            .await
-            .unwrap();
-        if !keys.is_empty() {
-            let _: () = redis::cmd("DEL")
-                .arg(keys)
-                .query_async(&mut conn)
-                .await
-                .unwrap();
-        }
+        let keys = RedisKeys::starting_with(
+            &self.settings.queue.redis_url,
+            &[&self.settings.queue.queue],
+        );
+        keys.delete().await.unwrap();
     }
-}
-
-fn golden_inputs(index: usize) -> Value {
-    let cases: Vec<Value> =
-        serde_json::from_str(include_str!("../../core/tests/data/cases.json")).unwrap();
-    cases[index]["inputs"].clone()
 }
 
 /// A stored result (JSON text) as a tree, to compare with the engine's.
@@ -167,18 +157,10 @@ fn parsed(stored: Option<String>) -> Value {
     serde_json::from_str(&stored.expect("results stored")).unwrap()
 }
 
-fn expected_results(inputs: &Value) -> (Value, Value) {
-    let calc = safapac_core::calculate(inputs, MasterData::builtin()).unwrap();
-    (
-        serde_json::to_value(calc.techno_economics()).unwrap(),
-        serde_json::to_value(calc.financials()).unwrap(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pushed_job_is_calculated_with_the_engines_result() {
     let f = Fixture::new(|_| {}).await;
-    let inputs = golden_inputs(0);
+    let inputs = safapac_testkit::golden::inputs(0);
     let job = f.submit(&inputs).await;
     assert_eq!(f.scenario().await.status, "calculating");
     f.queue.push(job, 0).await.unwrap();
@@ -189,7 +171,7 @@ async fn a_pushed_job_is_calculated_with_the_engines_result() {
     assert_eq!(done[0].attempts, 1);
     let scenario = f.scenario().await;
     assert_eq!(scenario.status, "calculated");
-    let (te, fin) = expected_results(&inputs);
+    let (te, fin) = safapac_testkit::golden::engine_results(&inputs);
     assert_eq!(parsed(scenario.techno_economics), te);
     assert_eq!(parsed(scenario.financial_analysis), fin);
 
@@ -201,7 +183,7 @@ async fn a_pushed_job_is_calculated_with_the_engines_result() {
 #[tokio::test(flavor = "multi_thread")]
 async fn inputs_the_engine_rejects_fail_once_with_the_reason() {
     let f = Fixture::new(|_| {}).await;
-    let mut inputs = golden_inputs(0);
+    let mut inputs = safapac_testkit::golden::inputs(0);
     inputs["productData"] = json!([]);
     let job = f.submit(&inputs).await;
     f.queue.push(job, 0).await.unwrap();
@@ -228,7 +210,7 @@ async fn a_job_whose_push_was_lost_is_pushed_again_by_the_sweeper() {
         s.sweep_interval = Duration::from_secs(1);
     })
     .await;
-    let job = f.submit(&golden_inputs(3)).await; // never pushed
+    let job = f.submit(&safapac_testkit::golden::inputs(3)).await; // never pushed
     let (stop, worker) = f.start_worker();
 
     let done = f.wait_finished(&[job]).await;
@@ -244,8 +226,8 @@ async fn a_job_whose_push_was_lost_is_pushed_again_by_the_sweeper() {
 #[tokio::test(flavor = "multi_thread")]
 async fn only_the_newest_revision_writes_results() {
     let f = Fixture::new(|_| {}).await;
-    let old_inputs = golden_inputs(0);
-    let new_inputs = golden_inputs(1);
+    let old_inputs = safapac_testkit::golden::inputs(0);
+    let new_inputs = safapac_testkit::golden::inputs(1);
     let old = f.submit(&old_inputs).await;
     let new = f.submit(&new_inputs).await;
     f.queue.push(old, 0).await.unwrap();
@@ -259,7 +241,7 @@ async fn only_the_newest_revision_writes_results() {
     assert_eq!(scenario.status, "calculated");
     assert_eq!(
         parsed(scenario.techno_economics),
-        expected_results(&new_inputs).0
+        safapac_testkit::golden::engine_results(&new_inputs).0
     );
 
     stop.send(()).unwrap();
@@ -270,7 +252,7 @@ async fn only_the_newest_revision_writes_results() {
 #[tokio::test(flavor = "multi_thread")]
 async fn duplicate_deliveries_write_once() {
     let f = Fixture::new(|_| {}).await;
-    let job = f.submit(&golden_inputs(2)).await;
+    let job = f.submit(&safapac_testkit::golden::inputs(2)).await;
     // The same delivery twice (dropped by the queue) and a second delivery (a no-op claim).
     f.queue.push(job, 0).await.unwrap();
     f.queue.push(job, 0).await.unwrap();

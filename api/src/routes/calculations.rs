@@ -10,7 +10,6 @@ use actix_web::{HttpResponse, web};
 use safapac_cache::Entry;
 use safapac_core::{CalcRequest, master::MasterData};
 use safapac_db::jobs::{self, Finish, Submission};
-use safapac_worker::handler;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -20,6 +19,7 @@ use crate::AppState;
 use crate::auth::extract::AuthUser;
 use crate::error::{ApiError, ErrorBody, FieldError, ValidationErrorBody};
 use crate::json_body::{JsonBody, Validate};
+use crate::routes::scenarios::ScenarioPath;
 use crate::wire;
 
 const SCENARIO_NOT_FOUND: &str = "Scenario not found";
@@ -97,28 +97,46 @@ async fn submit(
         .await?
         .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
     Ok(Accepted {
+        request,
         stored,
         job_id: submitted.job_id,
         master,
     })
 }
 
-/// A stored submission: its inputs (stored form), its job, and the reference data it was
-/// validated against.
+/// A stored submission: the validated request, its stored form, its job, and the reference
+/// data it was validated against.
 struct Accepted {
+    request: CalcRequest,
     stored: Value,
     job_id: Uuid,
     master: Arc<Entry<MasterData>>,
 }
 
-async fn calculate(
-    state: &AppState,
+#[utoipa::path(
+    post, path = "/api/v1/scenarios/{scenario_id}/calculate", tag = "calculations",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    request_body = CalculationInputs,
+    responses(
+        (status = 202, body = CalculationAccepted),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn calculate(
+    state: web::Data<AppState>,
     user: AuthUser,
-    scenario_id: Uuid,
-    parent: Option<Uuid>,
-    inputs: CalculationInputs,
+    path: web::Path<ScenarioPath>,
+    inputs: JsonBody<CalculationInputs>,
 ) -> Result<HttpResponse, ApiError> {
-    let job_id = submit(state, user, scenario_id, parent, &inputs, false)
+    let ScenarioPath {
+        project_id: parent,
+        scenario_id,
+    } = path.into_inner();
+    let job_id = submit(&state, user, scenario_id, parent, &inputs.0, false)
         .await?
         .job_id;
     // The job row is committed: if this push fails, the sweeper delivers the job later.
@@ -146,47 +164,59 @@ fn results_body(techno_economics: &str, financials: &str, inputs: &Value) -> Str
     )
 }
 
-async fn calculate_sync(
-    state: &AppState,
+#[utoipa::path(
+    post, path = "/api/v1/scenarios/{scenario_id}/calculate/sync", tag = "calculations",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    request_body = CalculationInputs,
+    responses(
+        (status = 200, body = CalculationResults),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn calculate_sync(
+    state: web::Data<AppState>,
     user: AuthUser,
-    scenario_id: Uuid,
-    parent: Option<Uuid>,
-    inputs: CalculationInputs,
+    path: web::Path<ScenarioPath>,
+    inputs: JsonBody<CalculationInputs>,
 ) -> Result<HttpResponse, ApiError> {
+    let ScenarioPath {
+        project_id: parent,
+        scenario_id,
+    } = path.into_inner();
     let Accepted {
+        request,
         stored,
         job_id,
         master,
-    } = submit(state, user, scenario_id, parent, &inputs, true).await?;
-    let to_compute = stored.clone();
+    } = submit(&state, user, scenario_id, parent, &inputs.0, true).await?;
+    // Validated once, above: the engine computes the request as parsed.
     let computed = tokio::time::timeout(
         SYNC_TIMEOUT,
-        tokio::task::spawn_blocking(move || handler::compute(&to_compute, &master.value)),
+        tokio::task::spawn_blocking(move || {
+            let calc = safapac_core::calculate_validated(request, &master.value);
+            (calc.techno_economics_json(), calc.financials_json())
+        }),
     )
     .await;
     let mut conn = state.conn().await?;
-    let results = match computed {
-        Ok(Ok(Ok(results))) => results,
+    let (techno_economics, financials) = match computed {
+        Ok(Ok(results)) => results,
         failure => {
             let reason = match failure {
-                Ok(Ok(Err(problems))) => problems,
-                Err(_) => "the calculation did not finish in time".to_owned(),
-                _ => "the calculation failed".to_owned(),
+                Err(_) => "the calculation did not finish in time",
+                _ => "the calculation failed",
             };
-            jobs::fail(&mut conn, job_id, &reason).await?;
+            jobs::fail(&mut conn, job_id, reason).await?;
             return Err(ApiError::Internal(anyhow::anyhow!(
                 "synchronous calculation {job_id}: {reason}"
             )));
         }
     };
-    match jobs::succeed(
-        &mut conn,
-        job_id,
-        &results.techno_economics,
-        &results.financials,
-    )
-    .await?
-    {
+    match jobs::succeed(&mut conn, job_id, &techno_economics, &financials).await? {
         Finish::Recorded => {}
         // Newer inputs arrived while computing: these results answer this request only.
         Finish::Superseded | Finish::AlreadyFinished => {
@@ -195,11 +225,7 @@ async fn calculate_sync(
     }
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(results_body(
-            &results.techno_economics,
-            &results.financials,
-            &stored,
-        )))
+        .body(results_body(&techno_economics, &financials, &stored)))
 }
 
 /// The poll body (API contract §3.10): results only when `calculated`.
@@ -230,12 +256,27 @@ fn status_message(status: &str, error: Option<&str>) -> String {
     }
 }
 
-async fn status(
-    state: &AppState,
+#[utoipa::path(
+    get, path = "/api/v1/scenarios/{scenario_id}/calculate/status", tag = "calculations",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = CalculationStatusBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn status(
+    state: web::Data<AppState>,
     user: AuthUser,
-    scenario_id: Uuid,
-    parent: Option<Uuid>,
+    path: web::Path<ScenarioPath>,
 ) -> Result<HttpResponse, ApiError> {
+    let ScenarioPath {
+        project_id: parent,
+        scenario_id,
+    } = path.into_inner();
     let mut conn = state.conn().await?;
     let found = jobs::calculation_status(&mut conn, user.id, scenario_id, parent)
         .await?
@@ -316,12 +357,6 @@ pub async fn get_job(
     }))
 }
 
-#[derive(Deserialize)]
-pub struct NestedPath {
-    project_id: Uuid,
-    scenario_id: Uuid,
-}
-
 /// The synchronous calculation's answer (documentation only: it is written as text).
 #[derive(ToSchema)]
 #[allow(dead_code)] // only describes the body in the OpenAPI document
@@ -333,146 +368,4 @@ pub struct CalculationResults {
     financials: (),
     #[schema(value_type = Object)]
     resolved_inputs: (),
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}/calculate", tag = "calculations",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
-    request_body = CalculationInputs,
-    responses(
-        (status = 202, body = CalculationAccepted),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-        (status = 503, body = ErrorBody),
-    )
-)]
-pub async fn calculate_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<NestedPath>,
-    inputs: JsonBody<CalculationInputs>,
-) -> Result<HttpResponse, ApiError> {
-    calculate(
-        &state,
-        user,
-        path.scenario_id,
-        Some(path.project_id),
-        inputs.0,
-    )
-    .await
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/scenarios/{scenario_id}/calculate", tag = "calculations",
-    security(("bearer" = [])),
-    params(("scenario_id" = Uuid, Path)),
-    request_body = CalculationInputs,
-    responses(
-        (status = 202, body = CalculationAccepted),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-        (status = 503, body = ErrorBody),
-    )
-)]
-pub async fn calculate_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-    inputs: JsonBody<CalculationInputs>,
-) -> Result<HttpResponse, ApiError> {
-    calculate(&state, user, path.into_inner(), None, inputs.0).await
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}/calculate/sync", tag = "calculations",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
-    request_body = CalculationInputs,
-    responses(
-        (status = 200, body = CalculationResults),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-        (status = 503, body = ErrorBody),
-    )
-)]
-pub async fn calculate_sync_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<NestedPath>,
-    inputs: JsonBody<CalculationInputs>,
-) -> Result<HttpResponse, ApiError> {
-    calculate_sync(
-        &state,
-        user,
-        path.scenario_id,
-        Some(path.project_id),
-        inputs.0,
-    )
-    .await
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/scenarios/{scenario_id}/calculate/sync", tag = "calculations",
-    security(("bearer" = [])),
-    params(("scenario_id" = Uuid, Path)),
-    request_body = CalculationInputs,
-    responses(
-        (status = 200, body = CalculationResults),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-        (status = 503, body = ErrorBody),
-    )
-)]
-pub async fn calculate_sync_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-    inputs: JsonBody<CalculationInputs>,
-) -> Result<HttpResponse, ApiError> {
-    calculate_sync(&state, user, path.into_inner(), None, inputs.0).await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}/calculate/status", tag = "calculations",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = CalculationStatusBody),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-        (status = 503, body = ErrorBody),
-    )
-)]
-pub async fn status_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<NestedPath>,
-) -> Result<HttpResponse, ApiError> {
-    status(&state, user, path.scenario_id, Some(path.project_id)).await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/scenarios/{scenario_id}/calculate/status", tag = "calculations",
-    security(("bearer" = [])),
-    params(("scenario_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = CalculationStatusBody),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-        (status = 503, body = ErrorBody),
-    )
-)]
-pub async fn status_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    status(&state, user, path.into_inner(), None).await
 }

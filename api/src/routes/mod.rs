@@ -1,8 +1,19 @@
-//! Route table. Every API route lives under `/api/v1`; only `/`, `/health`, and the
-//! operator endpoints `/ready` and `/metrics` do not.
+//! The route table: one list of operations from which both the actix routes and the OpenAPI
+//! document are made, so a route cannot exist without its documentation or the other way
+//! round. Every API route lives under `/api/v1`; only `/`, `/health`, and the operator
+//! endpoints `/ready` and `/metrics` do not.
+//!
+//! Each handler is documented once, with `#[utoipa::path]`, at its own path. The scenario
+//! handlers are mounted twice, as the dashboard expects: at `/api/v1/scenarios/…` (the
+//! documented path) and again below `/api/v1/projects/{project_id}`; the second mount's
+//! documentation is derived from the first (`openapi::mount_under_project`).
 
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use actix_web::http::Method;
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{Route, web};
 
 use crate::limits::{Policy, enforce};
 
@@ -13,127 +24,140 @@ pub mod health;
 pub mod master_data;
 pub mod projects;
 pub mod scenarios;
+pub mod scope;
 
-/// Each limited route is wrapped in its own policy's middleware.
-macro_rules! limited {
-    ($path:expr, $policy:expr) => {
-        web::resource($path).wrap(from_fn(|req, next| enforce($policy, req, next)))
+/// Where an operation is mounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mount {
+    /// At its documented path only.
+    Once,
+    /// At its documented path under `/api/v1/scenarios`, and again below
+    /// `/api/v1/projects/{project_id}` (see [`scope`]).
+    AlsoUnderProject,
+}
+
+/// One operation of the list.
+pub struct Operation {
+    /// The handler's generated documentation: a document of this one operation.
+    pub doc: fn() -> utoipa::openapi::OpenApi,
+    /// A route to the handler, any method (the method comes from the document).
+    pub handler: fn() -> Route,
+    /// The rate-limit policy in front of it, if any.
+    pub policy: Option<Policy>,
+    pub mount: Mount,
+}
+
+/// The operations: each names its handler, its rate-limit policy (`=> Policy::…`) and
+/// whether the scenario routes' second mount applies (`, AlsoUnderProject`).
+macro_rules! operations {
+    ($($module:ident :: $handler:ident $(=> $policy:expr)? $(, $mount:ident)?;)*) => {
+        /// Every operation, in the list's order.
+        pub fn operations() -> &'static [Operation] {
+            static OPERATIONS: OnceLock<Vec<Operation>> = OnceLock::new();
+            OPERATIONS.get_or_init(|| vec![$(
+                Operation {
+                    doc: || {
+                        #[derive(utoipa::OpenApi)]
+                        #[openapi(paths($module::$handler))]
+                        struct One;
+                        <One as utoipa::OpenApi>::openapi()
+                    },
+                    handler: || web::route().to($module::$handler),
+                    policy: [$(Some($policy),)? None][0],
+                    mount: [$(Mount::$mount,)? Mount::Once][0],
+                },
+            )*])
+        }
     };
 }
 
-/// A scenario's draft and calculation routes, below `…/scenarios/{scenario_id}`, with the
-/// handlers of one mounting. Routes are grouped in scopes by their static prefixes, so a
-/// request is matched by a few string comparisons and at most one pattern per path segment,
-/// instead of by trying every route's pattern in turn (that scan was a sixth of the API's CPU
-/// time on the status poll).
-macro_rules! scenario_actions {
-    ($scope:expr, $draft:path, $calculate:path, $sync:path, $status:path) => {
-        $scope
-            .service(web::resource("/draft").route(web::patch().to($draft)))
-            .service(limited!("/calculate", Policy::Calculate).route(web::post().to($calculate)))
-            .service(
-                limited!("/calculate/sync", Policy::CalculateSync).route(web::post().to($sync)),
-            )
-            .service(web::resource("/calculate/status").route(web::get().to($status)))
-    };
+operations! {
+    health::banner;
+    health::health;
+    auth::register => Policy::Register;
+    auth::verify_email => Policy::VerifyEmail;
+    auth::resend_verification => Policy::ResendVerification;
+    auth::login => Policy::Login;
+    auth::refresh => Policy::Refresh;
+    auth::logout;
+    auth::me;
+    master_data::master_data;
+    master_data::master_data_fresh;
+    cache::status;
+    cache::invalidate;
+    master_data::process_technologies;
+    master_data::feedstocks;
+    master_data::countries;
+    master_data::utilities;
+    master_data::products;
+    master_data::units;
+    projects::create_project;
+    projects::list_projects;
+    projects::get_project;
+    projects::update_project;
+    projects::delete_project;
+    scenarios::create, AlsoUnderProject;
+    scenarios::list, AlsoUnderProject;
+    scenarios::get, AlsoUnderProject;
+    scenarios::update, AlsoUnderProject;
+    scenarios::delete, AlsoUnderProject;
+    scenarios::draft, AlsoUnderProject;
+    calculations::calculate => Policy::Calculate, AlsoUnderProject;
+    calculations::status, AlsoUnderProject;
+    calculations::calculate_sync => Policy::CalculateSync, AlsoUnderProject;
+    calculations::get_job;
+}
+
+/// A mounted route: path pattern, method, handler and policy.
+pub struct Mounted {
+    pub path: String,
+    pub method: Method,
+    pub operation: &'static Operation,
+}
+
+/// Every route of the document, second mounts included, with its handler.
+pub fn mounted() -> &'static [Mounted] {
+    static MOUNTED: OnceLock<Vec<Mounted>> = OnceLock::new();
+    MOUNTED.get_or_init(|| {
+        let mut routes = Vec::new();
+        for operation in operations() {
+            let (path, method) = crate::openapi::path_and_method(&(operation.doc)());
+            routes.push(Mounted {
+                path: path.clone(),
+                method: method.clone(),
+                operation,
+            });
+            if operation.mount == Mount::AlsoUnderProject {
+                routes.push(Mounted {
+                    path: scope::under_project(&path),
+                    method: method.clone(),
+                    operation,
+                });
+            }
+        }
+        routes
+    })
+}
+
+impl Mounted {
+    fn route(&self) -> Route {
+        let route = (self.operation.handler)().method(self.method.clone());
+        match self.operation.policy {
+            Some(policy) => route.wrap(from_fn(move |req, next| enforce(policy, req, next))),
+            None => route,
+        }
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, post, put, resource};
-
-    cfg.service(resource("/").route(get().to(health::banner)))
-        .service(resource("/health").route(get().to(health::health)))
-        .service(resource("/ready").route(get().to(safapac_ops::http::ready)))
-        .service(resource("/metrics").route(get().to(crate::metrics::scrape)))
-        .service(
-            web::scope("/api/v1")
-                .service(
-                    limited!("/auth/register", Policy::Register).route(post().to(auth::register)),
-                )
-                .service(
-                    limited!("/auth/verify-email", Policy::VerifyEmail)
-                        .route(post().to(auth::verify_email)),
-                )
-                .service(
-                    limited!("/auth/resend-verification", Policy::ResendVerification)
-                        .route(post().to(auth::resend_verification)),
-                )
-                .service(limited!("/auth/login", Policy::Login).route(post().to(auth::login)))
-                .service(limited!("/auth/refresh", Policy::Refresh).route(post().to(auth::refresh)))
-                .service(resource("/auth/logout").route(post().to(auth::logout)))
-                .service(resource("/auth/me").route(get().to(auth::me)))
-                .service(resource("/master-data").route(get().to(master_data::master_data)))
-                .service(
-                    resource("/master-data/fresh").route(get().to(master_data::master_data_fresh)),
-                )
-                .service(resource("/cache/status").route(get().to(cache::status)))
-                .service(resource("/cache/invalidate").route(post().to(cache::invalidate)))
-                .service(
-                    resource("/process-technologies")
-                        .route(get().to(master_data::process_technologies)),
-                )
-                .service(resource("/feedstocks").route(get().to(master_data::feedstocks)))
-                .service(resource("/countries").route(get().to(master_data::countries)))
-                .service(resource("/utilities").route(get().to(master_data::utilities)))
-                .service(resource("/products").route(get().to(master_data::products)))
-                .service(resource("/units").route(get().to(master_data::units)))
-                .service(
-                    web::scope("/projects")
-                        .service(
-                            resource("")
-                                .route(get().to(projects::list_projects))
-                                .route(post().to(projects::create_project)),
-                        )
-                        .service(
-                            web::scope("/{project_id}")
-                                .service(
-                                    resource("")
-                                        .route(get().to(projects::get_project))
-                                        .route(put().to(projects::update_project))
-                                        .route(delete().to(projects::delete_project)),
-                                )
-                                .service(
-                                    web::scope("/scenarios")
-                                        .service(
-                                            resource("")
-                                                .route(get().to(scenarios::list_nested))
-                                                .route(post().to(scenarios::create_nested)),
-                                        )
-                                        .service(scenario_actions!(
-                                            web::scope("/{scenario_id}").service(
-                                                resource("")
-                                                    .route(get().to(scenarios::get_nested))
-                                                    .route(put().to(scenarios::update_nested))
-                                                    .route(delete().to(scenarios::delete_nested)),
-                                            ),
-                                            scenarios::draft_nested,
-                                            calculations::calculate_nested,
-                                            calculations::calculate_sync_nested,
-                                            calculations::status_nested
-                                        )),
-                                ),
-                        ),
-                )
-                .service(
-                    web::scope("/scenarios")
-                        .service(
-                            resource("")
-                                .route(get().to(scenarios::list_direct))
-                                .route(post().to(scenarios::create_direct)),
-                        )
-                        .service(scenario_actions!(
-                            web::scope("/{scenario_id}").service(
-                                resource("")
-                                    .route(get().to(scenarios::get_direct))
-                                    .route(put().to(scenarios::update_direct))
-                                    .route(delete().to(scenarios::delete_direct)),
-                            ),
-                            scenarios::draft_direct,
-                            calculations::calculate_direct,
-                            calculations::calculate_sync_direct,
-                            calculations::status_direct
-                        )),
-                )
-                .service(resource("/jobs/{job_id}").route(get().to(calculations::get_job))),
-        );
+    cfg.service(web::resource("/ready").route(web::get().to(safapac_ops::http::ready)))
+        .service(web::resource("/metrics").route(web::get().to(crate::metrics::scrape)));
+    let mut routes: BTreeMap<&str, Vec<Route>> = BTreeMap::new();
+    for mounted in mounted() {
+        routes
+            .entry(&mounted.path)
+            .or_default()
+            .push(mounted.route());
+    }
+    scope::register(cfg, routes);
 }

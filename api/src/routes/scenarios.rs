@@ -3,8 +3,10 @@
 //! `?project_id=` for the collection). Nested item routes also require the path's project to
 //! be the scenario's parent.
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use futures_util::future::LocalBoxFuture;
 use safapac_core::master::MasterData;
 use safapac_db::models::{MasterIds, ScenarioHead, ScenarioHeadWithRefs, ScenarioWithRefs};
 use safapac_db::scenarios::{DraftChanges, MAX_SCENARIOS, NewScenario, ScenarioChanges};
@@ -349,20 +351,58 @@ pub struct ProjectQuery {
 }
 
 #[derive(Deserialize)]
-pub struct NestedItemPath {
+struct ProjectInPath {
     project_id: Uuid,
-    scenario_id: Uuid,
 }
 
-// --- shared implementations ---------------------------------------------------------------
+/// The project of a scenario collection route: in the path below
+/// `/api/v1/projects/{project_id}`, in the query (`?project_id=`) at `/api/v1/scenarios`.
+pub struct ProjectOfScenarios(pub Uuid);
 
-async fn create(
-    state: &AppState,
+impl FromRequest for ProjectOfScenarios {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.match_info().get("project_id").is_some() {
+            let path = web::Path::<ProjectInPath>::from_request(req, payload);
+            Box::pin(async move { Ok(ProjectOfScenarios(path.await?.project_id)) })
+        } else {
+            let query = web::Query::<ProjectQuery>::from_request(req, payload);
+            Box::pin(async move { Ok(ProjectOfScenarios(query.await?.project_id)) })
+        }
+    }
+}
+
+/// A scenario item route's path: the scenario, and the project when mounted below it (which
+/// must then be the scenario's parent).
+#[derive(Deserialize)]
+pub struct ScenarioPath {
+    pub project_id: Option<Uuid>,
+    pub scenario_id: Uuid,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/scenarios", tag = "scenarios",
+    security(("bearer" = [])),
+    params(ProjectQuery),
+    request_body(content = Option<CreateScenarioRequest>, description = "Optional"),
+    responses(
+        (status = 201, body = ScenarioSummary),
+        (status = 400, description = "Project already has 3 scenarios", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Requested order already in use", body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn create(
+    state: web::Data<AppState>,
     user: AuthUser,
-    project_id: Uuid,
-    request: Option<CreateScenarioRequest>,
+    ProjectOfScenarios(project_id): ProjectOfScenarios,
+    body: JsonBody<Option<CreateScenarioRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = request.unwrap_or_default();
+    let request = body.0.unwrap_or_default();
     let new = NewScenario {
         name: request.scenario_name.map(|n| n.trim().to_owned()),
         order: request.scenario_order.filter(|o| *o != 0),
@@ -374,10 +414,22 @@ async fn create(
     Ok(HttpResponse::Created().json(ScenarioSummary::from(created)))
 }
 
-async fn list(
-    state: &AppState,
+/// The project's scenarios by ascending order, with inputs and results.
+#[utoipa::path(
+    get, path = "/api/v1/scenarios", tag = "scenarios",
+    security(("bearer" = [])),
+    params(ProjectQuery),
+    responses(
+        (status = 200, body = Vec<ScenarioDetail>),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn list(
+    state: web::Data<AppState>,
     user: AuthUser,
-    project_id: Uuid,
+    ProjectOfScenarios(project_id): ProjectOfScenarios,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     let scenarios: Vec<ScenarioDetail> =
@@ -390,59 +442,115 @@ async fn list(
     Ok(HttpResponse::Ok().json(scenarios))
 }
 
-async fn get(
-    state: &AppState,
+#[utoipa::path(
+    get, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ScenarioDetail),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn get(
+    state: web::Data<AppState>,
     user: AuthUser,
-    scenario_id: Uuid,
-    parent: Option<Uuid>,
+    path: web::Path<ScenarioPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    let scenario = safapac_db::scenarios::get(&mut conn, user.id, scenario_id, parent)
-        .await?
-        .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    let scenario =
+        safapac_db::scenarios::get(&mut conn, user.id, path.scenario_id, path.project_id)
+            .await?
+            .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
     Ok(HttpResponse::Ok().json(ScenarioDetail::from(scenario)))
 }
 
-async fn update(
-    state: &AppState,
+#[utoipa::path(
+    put, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    request_body = UpdateScenarioRequest,
+    responses(
+        (status = 200, body = ScenarioSummary),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn update(
+    state: web::Data<AppState>,
     user: AuthUser,
-    scenario_id: Uuid,
-    parent: Option<Uuid>,
-    request: UpdateScenarioRequest,
+    path: web::Path<ScenarioPath>,
+    body: JsonBody<UpdateScenarioRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let request = body.0;
     let changes = ScenarioChanges {
         name: request.scenario_name.map(|n| n.trim().to_owned()),
         order: request.scenario_order,
     };
     let mut conn = state.conn().await?;
-    let scenario = safapac_db::scenarios::update(&mut conn, user.id, scenario_id, parent, changes)
-        .await?
-        .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    let scenario = safapac_db::scenarios::update(
+        &mut conn,
+        user.id,
+        path.scenario_id,
+        path.project_id,
+        changes,
+    )
+    .await?
+    .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
     Ok(HttpResponse::Ok().json(ScenarioSummary::from(scenario)))
 }
 
-async fn delete(
-    state: &AppState,
+#[utoipa::path(
+    delete, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn delete(
+    state: web::Data<AppState>,
     user: AuthUser,
-    scenario_id: Uuid,
-    parent: Option<Uuid>,
+    path: web::Path<ScenarioPath>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    if safapac_db::scenarios::delete(&mut conn, user.id, scenario_id, parent).await? {
+    if safapac_db::scenarios::delete(&mut conn, user.id, path.scenario_id, path.project_id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound(SCENARIO_NOT_FOUND))
     }
 }
 
-async fn save_draft(
-    state: &AppState,
+#[utoipa::path(
+    patch, path = "/api/v1/scenarios/{scenario_id}/draft", tag = "scenarios",
+    security(("bearer" = [])),
+    params(("scenario_id" = Uuid, Path)),
+    request_body = DraftRequest,
+    responses(
+        (status = 200, body = DraftResponse),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Calculation in progress", body = ErrorBody),
+        (status = 422, body = ValidationErrorBody),
+    )
+)]
+pub async fn draft(
+    state: web::Data<AppState>,
     user: AuthUser,
-    scenario_id: Uuid,
-    parent: Option<Uuid>,
-    request: DraftRequest,
+    path: web::Path<ScenarioPath>,
+    body: JsonBody<DraftRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = request.into_changes();
+    let ScenarioPath {
+        project_id: parent,
+        scenario_id,
+    } = path.into_inner();
+    let changes = body.0.into_changes();
     let mut conn = state.conn().await?;
     // Ownership first: a caller probing ids of someone else's scenario learns nothing.
     if safapac_db::scenarios::get(&mut conn, user.id, scenario_id, parent)
@@ -482,271 +590,4 @@ async fn save_draft(
         message: "Draft saved",
         user_inputs: camel_case_keys(&scenario.user_inputs),
     }))
-}
-
-// --- nested mounting: /api/v1/projects/{project_id}/scenarios ----------------------------
-
-#[utoipa::path(
-    post, path = "/api/v1/projects/{project_id}/scenarios", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path)),
-    request_body(content = Option<CreateScenarioRequest>, description = "Optional"),
-    responses(
-        (status = 201, body = ScenarioSummary),
-        (status = 400, description = "Project already has 3 scenarios", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "Requested order already in use", body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn create_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-    body: JsonBody<Option<CreateScenarioRequest>>,
-) -> Result<HttpResponse, ApiError> {
-    create(&state, user, path.into_inner(), body.0).await
-}
-
-/// The project's scenarios by ascending order, with inputs and results.
-#[utoipa::path(
-    get, path = "/api/v1/projects/{project_id}/scenarios", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = Vec<ScenarioDetail>),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn list_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    list(&state, user, path.into_inner()).await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = ScenarioDetail),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn get_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<NestedItemPath>,
-) -> Result<HttpResponse, ApiError> {
-    get(&state, user, path.scenario_id, Some(path.project_id)).await
-}
-
-#[utoipa::path(
-    put, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
-    request_body = UpdateScenarioRequest,
-    responses(
-        (status = 200, body = ScenarioSummary),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn update_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<NestedItemPath>,
-    body: JsonBody<UpdateScenarioRequest>,
-) -> Result<HttpResponse, ApiError> {
-    update(
-        &state,
-        user,
-        path.scenario_id,
-        Some(path.project_id),
-        body.0,
-    )
-    .await
-}
-
-#[utoipa::path(
-    delete, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn delete_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<NestedItemPath>,
-) -> Result<HttpResponse, ApiError> {
-    delete(&state, user, path.scenario_id, Some(path.project_id)).await
-}
-
-#[utoipa::path(
-    patch, path = "/api/v1/projects/{project_id}/scenarios/{scenario_id}/draft", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("project_id" = Uuid, Path), ("scenario_id" = Uuid, Path)),
-    request_body = DraftRequest,
-    responses(
-        (status = 200, body = DraftResponse),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "Calculation in progress", body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn draft_nested(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<NestedItemPath>,
-    body: JsonBody<DraftRequest>,
-) -> Result<HttpResponse, ApiError> {
-    save_draft(
-        &state,
-        user,
-        path.scenario_id,
-        Some(path.project_id),
-        body.0,
-    )
-    .await
-}
-
-// --- direct mounting: /api/v1/scenarios --------------------------------------------------
-
-#[utoipa::path(
-    post, path = "/api/v1/scenarios", tag = "scenarios",
-    security(("bearer" = [])),
-    params(ProjectQuery),
-    request_body(content = Option<CreateScenarioRequest>, description = "Optional"),
-    responses(
-        (status = 201, body = ScenarioSummary),
-        (status = 400, description = "Project already has 3 scenarios", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "Requested order already in use", body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn create_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: web::Query<ProjectQuery>,
-    body: JsonBody<Option<CreateScenarioRequest>>,
-) -> Result<HttpResponse, ApiError> {
-    create(&state, user, query.project_id, body.0).await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/scenarios", tag = "scenarios",
-    security(("bearer" = [])),
-    params(ProjectQuery),
-    responses(
-        (status = 200, body = Vec<ScenarioDetail>),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn list_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    query: web::Query<ProjectQuery>,
-) -> Result<HttpResponse, ApiError> {
-    list(&state, user, query.project_id).await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("scenario_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = ScenarioDetail),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn get_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    get(&state, user, path.into_inner(), None).await
-}
-
-#[utoipa::path(
-    put, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("scenario_id" = Uuid, Path)),
-    request_body = UpdateScenarioRequest,
-    responses(
-        (status = 200, body = ScenarioSummary),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn update_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-    body: JsonBody<UpdateScenarioRequest>,
-) -> Result<HttpResponse, ApiError> {
-    update(&state, user, path.into_inner(), None, body.0).await
-}
-
-#[utoipa::path(
-    delete, path = "/api/v1/scenarios/{scenario_id}", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("scenario_id" = Uuid, Path)),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn delete_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    delete(&state, user, path.into_inner(), None).await
-}
-
-#[utoipa::path(
-    patch, path = "/api/v1/scenarios/{scenario_id}/draft", tag = "scenarios",
-    security(("bearer" = [])),
-    params(("scenario_id" = Uuid, Path)),
-    request_body = DraftRequest,
-    responses(
-        (status = 200, body = DraftResponse),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "Calculation in progress", body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
-    )
-)]
-pub async fn draft_direct(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    path: web::Path<Uuid>,
-    body: JsonBody<DraftRequest>,
-) -> Result<HttpResponse, ApiError> {
-    save_draft(&state, user, path.into_inner(), None, body.0).await
 }

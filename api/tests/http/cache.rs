@@ -278,7 +278,7 @@ async fn calculations_use_the_databases_reference_data_through_the_cache() {
         .as_str()
         .unwrap()
         .to_owned();
-    let inputs = crate::calculations::golden_inputs(0);
+    let inputs = safapac_testkit::golden::inputs(0);
     let expected_tci = |master: &safapac_core::master::MasterData| {
         let calc = safapac_core::calculate(&inputs, master).unwrap();
         serde_json::to_value(calc.techno_economics()).unwrap()["total_capital_investment"].clone()

@@ -1,29 +1,16 @@
 //! Calculations over HTTP with the real worker, PostgreSQL and Redis: submit → poll →
 //! calculated, validation before anything is stored, the synchronous route, job status, and
-//! every bad request the original mishandled (`shared/golden/invalid_cases.json`).
+//! every bad request the original mishandled (the golden invalid cases).
 
 use std::time::Duration;
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::TestRequest;
-use safapac_core::master::MasterData;
 use serde_json::{Value, json};
 
+use safapac_testkit::golden;
+
 use crate::common::{TestApp, assert_validation_error};
-
-pub(crate) fn golden_inputs(index: usize) -> Value {
-    let cases: Vec<Value> =
-        serde_json::from_str(include_str!("../../../core/tests/data/cases.json")).unwrap();
-    cases[index]["inputs"].clone()
-}
-
-pub(crate) fn engine_results(inputs: &Value) -> (Value, Value) {
-    let calc = safapac_core::calculate(inputs, MasterData::builtin()).unwrap();
-    (
-        serde_json::to_value(calc.techno_economics()).unwrap(),
-        serde_json::to_value(calc.financials()).unwrap(),
-    )
-}
 
 /// A signed-in user with a project; returns (token, project id, its first scenario id).
 pub(crate) async fn setup(app: &TestApp, email: &str) -> (String, String, String) {
@@ -60,7 +47,7 @@ async fn submit_then_poll_gives_the_engines_results_on_both_mountings() {
     .iter()
     .enumerate()
     {
-        let inputs = golden_inputs(i);
+        let inputs = golden::inputs(i);
         let accepted = app
             .post(&format!("{path}/calculate"), Some(&token), inputs.clone())
             .await;
@@ -73,7 +60,7 @@ async fn submit_then_poll_gives_the_engines_results_on_both_mountings() {
         let done = poll_until_done(&app, &token, path).await;
         assert_eq!(done["status"], "calculated");
         assert_eq!(done["message"], "Calculation complete");
-        let (te, fin) = engine_results(&inputs);
+        let (te, fin) = golden::engine_results(&inputs);
         assert_eq!(done["technoEconomics"], te);
         assert_eq!(done["financials"], fin);
         assert_eq!(done["resolvedInputs"]["processId"], inputs["processId"]);
@@ -98,7 +85,7 @@ async fn invalid_inputs_are_rejected_with_field_paths_and_nothing_changes() {
     let app = TestApp::new().await;
     let (token, _, scenario) = setup(&app, "invalid@example.com").await;
     let path = format!("/api/v1/scenarios/{scenario}");
-    let mut inputs = golden_inputs(0);
+    let mut inputs = golden::inputs(0);
     inputs["productData"][1]["yieldPercent"] = json!(-3);
     inputs["conversionPlant"]["plantCapacity"]["unitId"] = json!(99);
     for route in ["calculate", "calculate/sync"] {
@@ -139,7 +126,7 @@ async fn sync_calculation_answers_with_the_results_and_records_them() {
     let app = TestApp::new().await;
     let (token, project, scenario) = setup(&app, "sync@example.com").await;
     let path = format!("/api/v1/projects/{project}/scenarios/{scenario}");
-    let inputs = golden_inputs(5);
+    let inputs = golden::inputs(5);
     let answered = app
         .post(
             &format!("{path}/calculate/sync"),
@@ -148,7 +135,7 @@ async fn sync_calculation_answers_with_the_results_and_records_them() {
         )
         .await;
     assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
-    let (te, fin) = engine_results(&inputs);
+    let (te, fin) = golden::engine_results(&inputs);
     assert_eq!(answered.body["technoEconomics"], te);
     assert_eq!(answered.body["financials"], fin);
     assert_eq!(
@@ -171,14 +158,18 @@ async fn sync_calculation_answers_with_the_results_and_records_them() {
 async fn a_push_that_fails_still_accepts_and_the_sweeper_delivers_later() {
     let app = TestApp::with_config(|c| {
         // Nothing listens here: the API's push fails after the job row is stored.
-        c.pipeline.redis_url = "redis://127.0.0.1:1".into();
-        c.pipeline.redis_timeout = Duration::from_millis(200);
+        c.queue.redis_url = "redis://127.0.0.1:1".into();
+        c.queue.redis_timeout = Duration::from_millis(200);
     })
     .await;
     let (token, _, scenario) = setup(&app, "lostpush@example.com").await;
     let path = format!("/api/v1/scenarios/{scenario}");
     let accepted = app
-        .post(&format!("{path}/calculate"), Some(&token), golden_inputs(0))
+        .post(
+            &format!("{path}/calculate"),
+            Some(&token),
+            golden::inputs(0),
+        )
         .await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
     let job_id = accepted.body["jobId"].as_str().unwrap().to_owned();
@@ -186,22 +177,14 @@ async fn a_push_that_fails_still_accepts_and_the_sweeper_delivers_later() {
     assert_eq!(job.body["status"], "queued");
 
     // A worker on the real Redis sweeps the job up.
-    let mut settings = app.state.config.pipeline.clone();
-    settings.redis_url = "redis://127.0.0.1:6379".into();
+    let mut settings = app.worker_settings();
+    settings.queue.redis_url = "redis://127.0.0.1:6379".into();
     settings.requeue_after = Duration::from_secs(1);
     settings.sweep_interval = Duration::from_secs(1);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(safapac_worker::run::run(
-        app.state.pool.clone(),
-        settings.clone(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let worker = app.start_worker_with(settings);
     let done = poll_until_done(&app, &token, &path).await;
     assert_eq!(done["status"], "calculated");
-    stop.send(()).unwrap();
-    worker.await.unwrap().unwrap();
+    worker.stop().await;
 }
 
 #[actix_web::test]
@@ -213,7 +196,7 @@ async fn other_users_calculations_and_jobs_are_not_found() {
         .post(
             &format!("/api/v1/scenarios/{scenario}/calculate"),
             Some(&owner),
-            golden_inputs(0),
+            golden::inputs(0),
         )
         .await;
     let job_id = accepted.body["jobId"].as_str().unwrap().to_owned();
@@ -233,7 +216,7 @@ async fn other_users_calculations_and_jobs_are_not_found() {
             (Method::POST, "calculate/sync"),
             (Method::GET, "calculate/status"),
         ] {
-            let body = (method == Method::POST).then(|| golden_inputs(0));
+            let body = (method == Method::POST).then(|| golden::inputs(0));
             let response = app
                 .send(
                     method.clone(),
@@ -276,7 +259,7 @@ fn expected_outcome(name: &str) -> (StatusCode, &'static str) {
 async fn every_request_the_original_mishandled_gets_a_useful_answer() {
     let app = TestApp::with_config(crate::common::generous_limits).await;
     let worker = app.start_worker();
-    let cases: Vec<Value> = serde_json::from_str(include_str!("data/invalid_cases.json")).unwrap();
+    let cases = golden::invalid_cases();
     assert_eq!(cases.len(), 17);
     for (i, case) in cases.iter().enumerate() {
         let name = case["name"].as_str().unwrap();

@@ -10,7 +10,7 @@ use safapac_api::counters::Counters;
 use safapac_api::limits::{Policy, Quota};
 use serde_json::json;
 
-use safapac_worker::testing::OwnRedis;
+use safapac_testkit::OwnRedis;
 
 use crate::common::{Response, TestApp};
 
@@ -209,7 +209,7 @@ async fn with_redis_down_requests_succeed_login_stays_limited_and_sharing_resume
     let mut redis = OwnRedis::start();
     let url = redis.url();
     let a = TestApp::with_config(move |config| {
-        config.pipeline.redis_url = url;
+        config.queue.redis_url = url;
     })
     .await;
     let b = a.replica().await;

@@ -8,7 +8,6 @@ mod accounts;
 mod cache;
 mod calculations;
 mod dashboard_flow;
-mod faults;
 mod hostile;
 mod limits;
 mod master_data;

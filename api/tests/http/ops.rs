@@ -6,6 +6,8 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 
+use safapac_testkit::metrics::value;
+
 use crate::common::{Response, TestApp};
 
 async fn get(app: &TestApp, path: &str) -> Response {
@@ -13,11 +15,6 @@ async fn get(app: &TestApp, path: &str) -> Response {
 }
 
 /// The value of the series whose exposition line starts with `series` (name and labels).
-fn value(metrics: &str, series: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-}
 
 #[actix_web::test]
 async fn ready_checks_postgres_redis_and_migrations() {
@@ -33,7 +30,7 @@ async fn ready_checks_postgres_redis_and_migrations() {
 #[actix_web::test]
 async fn ready_names_an_unreachable_redis() {
     // Nothing listens on port 1.
-    let app = TestApp::with_config(|c| c.pipeline.redis_url = "redis://127.0.0.1:1".into()).await;
+    let app = TestApp::with_config(|c| c.queue.redis_url = "redis://127.0.0.1:1".into()).await;
     let ready = get(&app, "/ready").await;
     assert_eq!(
         ready.status,
@@ -114,13 +111,11 @@ async fn queue_depth_and_job_outcomes_follow_a_calculation() {
     let project = app.create_project(&session.access, "Metered").await;
     let scenarios = app.scenarios(&session.access, &project).await;
     let scenario = scenarios[0]["id"].as_str().unwrap();
-    let cases: Vec<serde_json::Value> =
-        serde_json::from_str(include_str!("../../../core/tests/data/cases.json")).unwrap();
     let accepted = app
         .post(
             &format!("/api/v1/scenarios/{scenario}/calculate"),
             Some(&session.access),
-            cases[0]["inputs"].clone(),
+            safapac_testkit::golden::inputs(0),
         )
         .await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
@@ -133,15 +128,7 @@ async fn queue_depth_and_job_outcomes_follow_a_calculation() {
     );
 
     // A worker recording into the app's registry, as the embedded worker does.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(safapac_worker::run::run_observed(
-        app.state.pool.clone(),
-        app.state.config.pipeline.clone(),
-        app.state.metrics.clone(),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let worker = app.start_worker();
     let mut status = String::new();
     for _ in 0..200 {
         let polled = app
@@ -160,8 +147,7 @@ async fn queue_depth_and_job_outcomes_follow_a_calculation() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(status, "calculated");
-    stop.send(()).unwrap();
-    worker.await.unwrap().unwrap();
+    worker.stop().await;
 
     let after = get(&app, "/metrics").await.text;
     assert_eq!(

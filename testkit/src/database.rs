@@ -1,4 +1,4 @@
-//! Throw-away databases for integration tests (feature `testing`).
+//! Throw-away databases for tests.
 //!
 //! A template database is migrated and seeded once per schema version (its name carries a
 //! fingerprint of the migrations and the master data); every test then gets its own clone,
@@ -12,8 +12,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use safapac_core::master::MasterData;
 use uuid::Uuid;
 
-use crate::migrate::{database_exists, quote_ident, run_migrations, with_database};
-use crate::{DbError, DbPool, PoolSettings, build_pool};
+use safapac_db::migrate::{database_exists, quote_ident, run_migrations, with_database};
+use safapac_db::{DbError, DbPool, PoolSettings, build_pool};
 
 /// Server used by tests unless `SAFAPAC_TEST_DATABASE_URL` points elsewhere; only the
 /// server part matters, databases are created next to it.
@@ -70,7 +70,7 @@ impl TestDatabase {
             url,
             admin_url,
         };
-        crate::migrate::ensure_database_exists(&database.url).await?;
+        safapac_db::migrate::ensure_database_exists(&database.url).await?;
         Ok(database)
     }
 

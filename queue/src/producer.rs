@@ -1,8 +1,6 @@
-//! The apalis-redis queue of calculation jobs: its connection, its configuration, and pushing.
-//!
-//! Messages carry only the job id (`CalculateScenario`); the job row in PostgreSQL is written
-//! first and stays the truth. A job's n-th delivery has a deterministic task id (the job id,
-//! then `<job id>-<n>`), so pushing the same delivery twice is dropped by the queue while a
+//! The apalis-redis storage of calculation jobs: its connection, its configuration, and
+//! pushing. A job's n-th delivery has a deterministic task id (the job id, then
+//! `<job id>-<n>`), so pushing the same delivery twice is dropped by the queue while a
 //! deliberate re-push after a loss goes through.
 
 use std::time::Duration;
@@ -10,12 +8,12 @@ use std::time::Duration;
 use apalis::prelude::{TaskBuilder, TaskId, TaskSink};
 use apalis_redis::{Config, ConnectionManager, RedisStorage};
 use redis::aio::ConnectionManagerConfig;
-use safapac_core::job::CalculateScenario;
 use uuid::Uuid;
 
-use crate::settings::PipelineSettings;
+use crate::message::CalculateScenario;
+use crate::settings::QueueSettings;
 
-/// Heartbeats a worker may miss before its in-flight jobs go to other workers.
+/// Heartbeats a consumer may miss before its in-flight jobs go to other consumers.
 const MISSED_HEARTBEATS: usize = 6;
 /// How long a claimed idempotency key blocks a duplicate push (apalis ignores keys without
 /// a TTL: it expires them at once).
@@ -34,10 +32,10 @@ pub enum QueueError {
 }
 
 /// A connection that reconnects by itself and never waits on Redis longer than the
-/// configured timeout (redis-rs' default of 500 ms kills apalis workers on a short stall).
+/// configured timeout (redis-rs' default of 500 ms kills apalis consumers on a short stall).
 /// `lazy`: connect on first use, so a process can start while Redis is down.
 pub async fn connect(
-    settings: &PipelineSettings,
+    settings: &QueueSettings,
     lazy: bool,
 ) -> Result<ConnectionManager, QueueError> {
     let client = redis::Client::open(settings.redis_url.as_str()).map_err(QueueError::Url)?;
@@ -53,11 +51,31 @@ pub async fn connect(
     }
 }
 
-pub fn storage(conn: ConnectionManager, settings: &PipelineSettings) -> Storage {
+/// How a consumer fetches: jobs per fetch and its heartbeat. A producer uses the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsumerTuning {
+    pub batch_size: usize,
+    pub heartbeat: Duration,
+}
+
+impl Default for ConsumerTuning {
+    fn default() -> Self {
+        ConsumerTuning {
+            batch_size: 10,
+            heartbeat: Duration::from_secs(5),
+        }
+    }
+}
+
+pub fn storage(
+    conn: ConnectionManager,
+    settings: &QueueSettings,
+    tuning: ConsumerTuning,
+) -> Storage {
     let config = Config::default()
         .queue(&settings.queue)
-        .batch_size(settings.concurrency.clamp(1, 100))
-        .heartbeat_interval(settings.heartbeat)
+        .batch_size(tuning.batch_size.clamp(1, 100))
+        .heartbeat_interval(tuning.heartbeat)
         .missed_heartbeats(MISSED_HEARTBEATS)
         .idempotency_ttl(Some(IDEMPOTENCY_TTL));
     RedisStorage::new(conn).with_config(config)
@@ -81,6 +99,17 @@ pub struct JobQueue {
 impl JobQueue {
     pub fn new(storage: Storage) -> Self {
         JobQueue { storage }
+    }
+
+    /// A producer on a lazily made connection: the process starts, and serves everything
+    /// but fresh deliveries, while Redis is down.
+    pub async fn producer(settings: &QueueSettings) -> Result<Self, QueueError> {
+        let conn = connect(settings, true).await?;
+        Ok(JobQueue::new(storage(
+            conn,
+            settings,
+            ConsumerTuning::default(),
+        )))
     }
 
     pub async fn push(&self, job_id: Uuid, delivery: i32) -> Result<(), QueueError> {

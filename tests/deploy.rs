@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use safapac_api::config::Config;
-use safapac_worker::PipelineSettings;
+use safapac_worker::WorkerSettings;
 use serde_yaml::Value;
 
 fn repo_file(name: &str) -> String {
@@ -68,7 +68,7 @@ fn api_vars() -> BTreeSet<String> {
 }
 
 fn worker_vars() -> BTreeSet<String> {
-    let mut vars = looked_up(&[], |l| PipelineSettings::from_lookup(l));
+    let mut vars = looked_up(&[], |l| WorkerSettings::from_lookup(l));
     vars.extend(safapac_worker::ops::ENV_VARS.iter().map(|v| v.to_string()));
     vars.extend(safapac_ops::logging::ENV_VARS.iter().map(|v| v.to_string()));
     vars
@@ -265,7 +265,7 @@ const DOCUMENTED_WITH_THE_PIPELINE: &[&str] = &["SAFAPAC_EMBEDDED_WORKER"];
 fn the_readme_documents_every_variable_the_binaries_read() {
     let readme = repo_file("README.md");
     // The queue and worker settings have their own table in the pipeline section.
-    let pipeline = looked_up(&[], |l| PipelineSettings::from_lookup(l));
+    let pipeline = looked_up(&[], |l| WorkerSettings::from_lookup(l));
     let mut vars = api_vars();
     vars.extend(worker_vars());
     let undocumented: Vec<&String> = vars

@@ -1,6 +1,7 @@
 //! Dependencies going away under a calculation load: the API answers 503 with `Retry-After`
 //! (never a 500, never a hang) while PostgreSQL connections are being terminated, and every
 //! calculation it accepted ends `calculated` with the engine's results, exactly once.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::time::{Duration, Instant};
 
@@ -8,8 +9,8 @@ use actix_web::http::StatusCode;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
-use crate::calculations::golden_inputs;
-use crate::common::{TestApp, generous_limits};
+use safapac_testkit::app::{TestApp, generous_limits};
+use safapac_testkit::golden;
 
 #[derive(diesel::QueryableByName)]
 struct N {
@@ -44,14 +45,12 @@ async fn terminate_backends(
 
 #[actix_web::test]
 async fn terminated_database_connections_answer_503_and_lose_no_calculation() {
-    let app = TestApp::with_config(|config| {
-        generous_limits(config);
-        config.pipeline.job_timeout = Duration::from_secs(3);
-        config.pipeline.requeue_after = Duration::from_secs(2);
-        config.pipeline.sweep_interval = Duration::from_secs(1);
-    })
-    .await;
-    let worker = app.start_worker();
+    let app = TestApp::with_config(generous_limits).await;
+    let mut settings = app.worker_settings();
+    settings.job_timeout = Duration::from_secs(3);
+    settings.requeue_after = Duration::from_secs(2);
+    settings.sweep_interval = Duration::from_secs(1);
+    let worker = app.start_worker_with(settings);
     let session = app.sign_up("faults@example.com").await;
     let mut scenarios = Vec::new();
     for i in 0..12 {
@@ -62,7 +61,7 @@ async fn terminated_database_connections_answer_503_and_lose_no_calculation() {
             .to_owned();
         scenarios.push(first);
     }
-    let inputs = golden_inputs(0);
+    let inputs = golden::inputs(0);
 
     let killer = tokio::spawn(terminate_backends(
         app.database().admin_url().to_owned(),
@@ -116,7 +115,7 @@ async fn terminated_database_connections_answer_503_and_lose_no_calculation() {
     assert!(terminated > 0, "the test terminated no connection");
 
     // Every scenario ends calculated with the engine's figures.
-    let (te, fin) = crate::calculations::engine_results(&inputs);
+    let (te, fin) = golden::engine_results(&inputs);
     let deadline = Instant::now() + Duration::from_secs(60);
     for scenario in &scenarios {
         let path = format!("/api/v1/scenarios/{scenario}");

@@ -11,18 +11,16 @@ use std::time::{Duration, Instant};
 use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use safapac_db::jobs::{self, Submission};
-use safapac_db::testing::TestDatabase;
 use safapac_db::{DbPool, projects};
-use safapac_worker::PipelineSettings;
-use safapac_worker::queue::{self, JobQueue};
-use safapac_worker::testing::OwnRedis;
-use serde_json::Value;
+use safapac_queue::JobQueue;
+use safapac_testkit::{OwnRedis, RedisKeys, TestDatabase};
+use safapac_worker::WorkerSettings;
 use uuid::Uuid;
 
 struct World {
     db: TestDatabase,
     pool: DbPool,
-    settings: PipelineSettings,
+    settings: WorkerSettings,
     queue: JobQueue,
     user: Uuid,
 }
@@ -31,15 +29,19 @@ impl World {
     async fn new(redis_url: &str) -> World {
         let db = TestDatabase::create().await.unwrap();
         let pool = db.pool(16).unwrap();
-        let mut settings = PipelineSettings::from_lookup(|_| None).unwrap();
-        settings.redis_url = redis_url.to_owned();
-        settings.queue = format!("test_{}", Uuid::new_v4().simple());
+        let mut settings = WorkerSettings::from_lookup(|_| None).unwrap();
+        settings.queue.redis_url = redis_url.to_owned();
+        settings.queue.queue = format!("test_{}", Uuid::new_v4().simple());
         // The master-data cache's keys too: never the shared `safapac:` ones.
-        settings.redis_prefix = settings.queue.clone();
+        settings.queue.redis_prefix = settings.queue.queue.clone();
         // Submitting clients must not wait long on a Redis that is down.
-        settings.redis_timeout = Duration::from_millis(300);
-        let conn = queue::connect(&settings, true).await.unwrap();
-        let queue = JobQueue::new(queue::storage(conn, &settings));
+        settings.queue.redis_timeout = Duration::from_millis(300);
+        let conn = safapac_queue::connect(&settings.queue, true).await.unwrap();
+        let queue = JobQueue::new(safapac_queue::storage(
+            conn,
+            &settings.queue,
+            settings.tuning(),
+        ));
         let user = Uuid::new_v4();
         let mut conn = pool.get().await.unwrap();
         diesel::sql_query(
@@ -78,7 +80,7 @@ impl World {
 
     /// Submits and pushes one job per scenario from `clients` concurrent tasks.
     async fn submit_all(&self, scenarios: &[Uuid], clients: usize) -> Vec<Uuid> {
-        let inputs = golden_inputs();
+        let inputs = safapac_testkit::golden::inputs(0);
         let chunks: Vec<Vec<Uuid>> = scenarios
             .chunks(scenarios.len().div_ceil(clients))
             .map(<[Uuid]>::to_vec)
@@ -175,12 +177,12 @@ impl World {
     }
 
     fn spawn_worker(&self, extra: &[(&str, &str)]) -> Child {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_safapac-worker"));
+        let mut cmd = Command::new(safapac_testkit::binary("safapac-worker", "safapac-worker"));
         cmd.arg("run")
             .env("DATABASE_URL", self.db.url())
-            .env("REDIS_URL", &self.settings.redis_url)
-            .env("SAFAPAC_QUEUE", &self.settings.queue)
-            .env("SAFAPAC_REDIS_PREFIX", &self.settings.redis_prefix)
+            .env("REDIS_URL", &self.settings.queue.redis_url)
+            .env("SAFAPAC_QUEUE", &self.settings.queue.queue)
+            .env("SAFAPAC_REDIS_PREFIX", &self.settings.queue.redis_prefix)
             .env("SAFAPAC_WORKER_CONCURRENCY", "8")
             .env("SAFAPAC_HEARTBEAT_SECS", "1")
             .env("SAFAPAC_JOB_TIMEOUT_SECS", "3")
@@ -197,28 +199,12 @@ impl World {
     }
 
     async fn cleanup_redis(&self) {
-        let Ok(client) = redis::Client::open(self.settings.redis_url.as_str()) else {
-            return;
-        };
-        let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
-            return;
-        };
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.settings.queue))
-            .query_async(&mut conn)
-            .await
-            .unwrap_or_default();
-        if !keys.is_empty() {
-            let _: redis::RedisResult<()> =
-                redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
-        }
+        let keys = RedisKeys::starting_with(
+            &self.settings.queue.redis_url,
+            &[&self.settings.queue.queue],
+        );
+        let _ = keys.delete().await;
     }
-}
-
-fn golden_inputs() -> Value {
-    let cases: Vec<Value> =
-        serde_json::from_str(include_str!("../../core/tests/data/cases.json")).unwrap();
-    cases[0]["inputs"].clone()
 }
 
 fn signal(child: &Child, sig: &str) {
