@@ -198,6 +198,20 @@ impl RateLimits {
     }
 }
 
+impl RateLimits {
+    /// Charges one request to `subject` under `policy` from inside a handler (for limits
+    /// whose subject is known only from the body); the refusal is the 429 to answer.
+    pub async fn admit(&self, policy: Policy, subject: String) -> Result<(), HttpResponse> {
+        let decision = self.check(policy, &[subject]).await;
+        if decision.allowed {
+            Ok(())
+        } else {
+            Counters::bump(&self.counters.rate_limited[policy.index()]);
+            Err(too_many_requests(&decision))
+        }
+    }
+}
+
 /// Middleware body: enforces `policy` on the request's client (and, for per-user policies,
 /// on the account of a valid bearer token), then adds the rate-limit headers.
 pub async fn enforce<B: MessageBody>(

@@ -15,6 +15,7 @@ use crate::auth::extract::AuthUser;
 use crate::auth::tokens::{TokenKind, digest, random_token};
 use crate::error::{ApiError, ErrorBody, FieldError, ValidationErrorBody};
 use crate::json_body::{JsonBody, Validate};
+use crate::limits::Policy;
 use crate::wire::check_name;
 
 const MAX_PASSWORD_CHARS: usize = 128;
@@ -444,6 +445,13 @@ pub async fn refresh(
     let family = claims
         .fam
         .ok_or(ApiError::Unauthorized("Invalid refresh token"))?;
+    if let Err(refused) = state
+        .limits
+        .admit(Policy::RefreshSession, format!("session:{family}"))
+        .await
+    {
+        return Ok(refused);
+    }
     let successor = state.tokens.refresh_token(claims.sub, family)?;
     let grace = chrono_duration(state.config.refresh_reuse_grace);
     let mut conn = state.conn().await?;

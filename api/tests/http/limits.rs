@@ -301,3 +301,67 @@ async fn the_flood_shield_stops_a_burst_from_one_client_on_any_route() {
         StatusCode::OK
     );
 }
+
+/// Rotates `session`'s refresh token from `ip`; returns the answer and keeps the new token.
+async fn refresh_from(app: &TestApp, ip: &str, refresh_token: &mut String) -> Response {
+    let refreshed = app
+        .request(
+            TestRequest::post()
+                .uri("/api/v1/auth/refresh")
+                .peer_addr(peer(ip))
+                .set_json(json!({"refresh_token": refresh_token.as_str()})),
+        )
+        .await;
+    if refreshed.status == StatusCode::OK {
+        *refresh_token = refreshed.body["refreshToken"].as_str().unwrap().to_owned();
+    }
+    refreshed
+}
+
+/// Five signed-in sessions of one account (five logins, as five browser tabs or people).
+async fn sessions(app: &TestApp, email: &str) -> Vec<String> {
+    let first = app.sign_up(email).await;
+    let mut tokens = vec![first.refresh];
+    for _ in 0..4 {
+        let login = app.login(email, crate::common::PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+        tokens.push(login.body["refreshToken"].as_str().unwrap().to_owned());
+    }
+    tokens
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_dashboard_sessions_behind_one_address_reloading_twenty_times_a_minute_are_never_refused()
+ {
+    let app = TestApp::new().await;
+    let mut tokens = sessions(&app, "office@example.com").await;
+    // The dashboard refreshes on every page load; twenty reloads each, interleaved.
+    for _ in 0..20 {
+        for token in &mut tokens {
+            let refreshed = refresh_from(&app, "198.51.100.7", token).await;
+            assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_session_refreshing_beyond_its_quota_is_refused_and_the_others_are_not() {
+    let app = TestApp::with_config(|config| {
+        *config.rate_limits.quota_mut(Policy::RefreshSession) =
+            Quota::new(3, Duration::from_secs(60));
+    })
+    .await;
+    let mut tokens = sessions(&app, "greedy@example.com").await;
+    for _ in 0..3 {
+        let refreshed = refresh_from(&app, "198.51.100.8", &mut tokens[0]).await;
+        assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);
+    }
+    assert_refused(&refresh_from(&app, "198.51.100.8", &mut tokens[0]).await);
+    // Another session from the same address has its own bucket.
+    let other = refresh_from(&app, "198.51.100.8", &mut tokens[1]).await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.text);
+    assert_eq!(
+        Counters::get(&app.state.counters.rate_limited[Policy::RefreshSession.index()]),
+        1
+    );
+}
