@@ -162,6 +162,10 @@ pub fn build_app(
         // headers too.
         .wrap(shield)
         .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
+        .wrap(cors)
+        // Outside CORS, so its refusals (a preflight from an origin not allowed) answer like
+        // every error: JSON, with the security headers below.
+        .wrap(from_fn(plain_errors_as_json))
         .wrap(
             DefaultHeaders::new()
                 .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -172,11 +176,43 @@ pub fn build_app(
                 .add((header::X_FRAME_OPTIONS, "DENY"))
                 .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'")),
         )
-        // Outside the error handlers, so error responses carry CORS headers too.
-        .wrap(cors)
         .wrap(from_fn(request_context))
         .wrap(from_fn(metrics::track))
         .wrap(from_fn(hold_request_body))
+}
+
+/// The longest error text a middleware answers with (CORS's refusals are a sentence).
+const PLAIN_ERROR_LIMIT: usize = 1024;
+
+/// Turns an error answered as plain text by a middleware (actix-cors refusing a preflight)
+/// into the API's `{"detail": …}` body. Handlers and extractors already answer JSON.
+async fn plain_errors_as_json(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let response = next.call(req).await?;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return Ok(response.map_into_left_body());
+    }
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let text = actix_web::body::to_bytes_limited(body, PLAIN_ERROR_LIMIT)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+    let mut json = HttpResponse::build(status).json(ErrorBody { detail: text });
+    for (name, value) in head.headers() {
+        if name != header::CONTENT_LENGTH {
+            json.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(request, json).map_into_right_body())
 }
 
 /// `HEAD` is `GET` without the body (RFC 9110 §9.3.2): routed, limited and answered as `GET`

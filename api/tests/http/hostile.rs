@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::task::JoinHandle;
 
-use crate::common::{TestApp, TestServer, assert_validation_error, generous_limits};
+use crate::common::{TestApp, TestServer, generous_limits};
 
 /// The longest a test waits for the server to cut a client off (the limits are 1 s).
 const BOUND: Duration = Duration::from_secs(15);
@@ -282,17 +282,37 @@ async fn deeply_nested_json_is_a_400_naming_the_problem_never_a_crash() {
                 "JSON body nested too deeply (at most 128 levels)"
             );
         }
-        // Where a string is expected, the first bracket is already wrong: a 422 naming the
-        // field.
-        let login = app
-            .request(
-                actix_web::test::TestRequest::post()
-                    .uri("/api/v1/auth/login")
-                    .insert_header(("content-type", "application/json"))
-                    .set_payload(format!(r#"{{"email": {}}}"#, nested(depth, ""))),
-            )
-            .await;
-        assert_validation_error(&login, "email");
+        // The limit holds for the whole body before any field is looked at: where a string
+        // is expected, and under a field nobody reads (serde skips unknown fields without
+        // counting their depth).
+        let project_junk = format!(r#"{{"project_name": "P", "junk": {}}}"#, nested(depth, ""));
+        for (path, token, body) in [
+            (
+                "/api/v1/auth/login",
+                None,
+                format!(r#"{{"email": {}}}"#, nested(depth, "")),
+            ),
+            ("/api/v1/projects", Some(&session.access), project_junk),
+        ] {
+            let mut request = actix_web::test::TestRequest::post()
+                .uri(path)
+                .insert_header(("content-type", "application/json"))
+                .set_payload(body);
+            if let Some(token) = token {
+                request = request.insert_header(("authorization", format!("Bearer {token}")));
+            }
+            let response = app.request(request).await;
+            assert_eq!(
+                response.status,
+                StatusCode::BAD_REQUEST,
+                "{path} at depth {depth}: {}",
+                response.text
+            );
+            assert_eq!(
+                response.detail(),
+                "JSON body nested too deeply (at most 128 levels)"
+            );
+        }
     }
 }
 

@@ -177,6 +177,22 @@ async fn cors_allows_only_the_dashboard_origins() {
         Some("https://evil.example")
     );
     assert_ne!(foreign.header("access-control-allow-origin"), Some("*"));
+    // Refused like every error: JSON `detail` and the security headers.
+    assert_eq!(foreign.status, StatusCode::BAD_REQUEST);
+    assert_eq!(foreign.header("content-type"), Some("application/json"));
+    assert!(
+        foreign.detail().contains("Origin is not allowed"),
+        "{}",
+        foreign.text
+    );
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("content-security-policy", "frame-ancestors 'none'"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        assert_eq!(foreign.header(name), Some(value), "{name}");
+    }
 }
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/openapi.json");
