@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn json_lines_carry_the_fields_of_the_enclosing_span() {
-        let out = Capture::default();
+        let out = safapac_testkit::logs::Capture::default();
         let s = LogSettings {
             format: LogFormat::Json,
             filter: "trace".into(),
@@ -148,31 +148,5 @@ mod tests {
         assert_eq!(line["span"]["request_id"], "r-42");
         assert_eq!(line["fields"]["message"], "request finished");
         assert!(!text.contains("secret"), "{text}");
-    }
-
-    #[derive(Clone, Default)]
-    struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl Capture {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-    }
-
-    impl std::io::Write for Capture {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'w> MakeWriter<'w> for Capture {
-        type Writer = Capture;
-        fn make_writer(&'w self) -> Capture {
-            self.clone()
-        }
     }
 }
