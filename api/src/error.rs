@@ -99,6 +99,8 @@ impl From<DbError> for ApiError {
             }
             DbError::ScenarioOrderTaken => ApiError::Conflict("Scenario order already in use"),
             DbError::CalculationInProgress => ApiError::Conflict("Calculation in progress"),
+            // A conflict that outlived its retries clears as soon as the other side commits.
+            e @ DbError::Conflict { .. } => ApiError::Unavailable(e),
             e if e.is_unavailable() => ApiError::Unavailable(e),
             e => ApiError::Internal(e.into()),
         }
@@ -231,4 +233,23 @@ pub fn query_error(
     let mut loc = vec![Value::from("query")];
     loc.extend(field.map(Value::from));
     ApiError::Validation(vec![FieldError::new(loc, msg, kind)]).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conflict_that_outlived_its_retries_answers_503_with_retry_after() {
+        let error = ApiError::from(DbError::Conflict {
+            attempts: 4,
+            source: Box::new(DbError::CalculationInProgress),
+        });
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER).unwrap(),
+            RETRY_AFTER_SECONDS
+        );
+    }
 }

@@ -28,6 +28,13 @@ pub enum DbError {
     ScenarioOrderTaken,
     #[error("the scenario is being calculated")]
     CalculationInProgress,
+    /// A deadlock or serialization failure that persisted through every retry.
+    #[error("conflicting concurrent change persisted after {attempts} attempts")]
+    Conflict {
+        attempts: u32,
+        #[source]
+        source: Box<DbError>,
+    },
 }
 
 impl DbError {

@@ -12,9 +12,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::DbError;
 use crate::prepared::{Prepared, Statement, bind};
 use crate::schema::{calculation_jobs, projects, scenarios};
+use crate::{DbError, retry};
 
 /// Job statuses: `queued → running → succeeded | failed | superseded`.
 pub mod status {
@@ -74,13 +74,17 @@ pub async fn submit(
 ) -> Result<Option<Submitted>, DbError> {
     struct Sql;
     impl Statement for Sql {
-        const SQL: &'static str = "WITH s AS (
+        // The project is locked first (the crate's lock order): `owner` is an init plan
+        // of `s`, so it runs before `s` reaches, and locks, the scenario row.
+        const SQL: &'static str = "WITH owner AS (
+            SELECT p.id FROM projects p JOIN scenarios sc ON sc.project_id = p.id
+             WHERE sc.id = $2 AND p.user_id = $3 AND ($8::uuid IS NULL OR p.id = $8)
+               FOR UPDATE OF p),
+         s AS (
             UPDATE scenarios
                SET user_inputs = $4, process_id = $5, feedstock_id = $6, country_id = $7,
                    status = 'calculating', revision = revision + 1, updated_at = now()
-             WHERE id = $2
-               AND project_id IN (SELECT id FROM projects WHERE user_id = $3)
-               AND ($8::uuid IS NULL OR project_id = $8)
+             WHERE id = $2 AND project_id = (SELECT id FROM owner)
          RETURNING id, project_id, revision),
          p AS (UPDATE projects SET updated_at = now() WHERE id = (SELECT project_id FROM s))
          INSERT INTO calculation_jobs
@@ -100,20 +104,23 @@ pub async fn submit(
         type Row = (diesel::sql_types::Uuid, BigInt);
     }
     let job_id = Uuid::now_v7();
-    let row: Option<(Uuid, i64)> = Prepared::<Sql, _>::new((
-        bind::<diesel::sql_types::Uuid, _>(job_id),
-        bind::<diesel::sql_types::Uuid, _>(scenario_id),
-        bind::<diesel::sql_types::Uuid, _>(user_id),
-        bind::<diesel::sql_types::Jsonb, _>(submission.inputs),
-        bind::<Integer, _>(submission.process_id),
-        bind::<Integer, _>(submission.feedstock_id),
-        bind::<Integer, _>(submission.country_id),
-        bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(parent),
-        bind::<diesel::sql_types::Bool, _>(submission.synchronous),
-    ))
-    .get_result(conn)
-    .await
-    .optional()?;
+    let row: Option<(Uuid, i64)> = retry::on_conflict(conn, async |conn| {
+        Ok(Prepared::<Sql, _>::new((
+            bind::<diesel::sql_types::Uuid, _>(job_id),
+            bind::<diesel::sql_types::Uuid, _>(scenario_id),
+            bind::<diesel::sql_types::Uuid, _>(user_id),
+            bind::<diesel::sql_types::Jsonb, _>(&submission.inputs),
+            bind::<Integer, _>(submission.process_id),
+            bind::<Integer, _>(submission.feedstock_id),
+            bind::<Integer, _>(submission.country_id),
+            bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(parent),
+            bind::<diesel::sql_types::Bool, _>(submission.synchronous),
+        ))
+        .get_result(conn)
+        .await
+        .optional()?)
+    })
+    .await?;
     Ok(row.map(|(job_id, revision)| Submitted { job_id, revision }))
 }
 
@@ -229,13 +236,22 @@ pub async fn succeed(
 ) -> Result<Finish, DbError> {
     struct Sql;
     impl Statement for Sql {
-        const SQL: &'static str = "WITH s AS (
+        // The project is locked first (the crate's lock order). Every revision bump holds
+        // that lock too, so once `owner` has it, the revision compared below is final.
+        const SQL: &'static str = "WITH owner AS (
+            SELECT p.id FROM projects p
+              JOIN scenarios sc ON sc.project_id = p.id
+              JOIN calculation_jobs j ON j.scenario_id = sc.id
+             WHERE j.id = $1
+               FOR UPDATE OF p),
+         s AS (
             UPDATE scenarios sc
                SET techno_economics = $2, financial_analysis = $3,
                    status = 'calculated', updated_at = now()
               FROM calculation_jobs j
              WHERE j.id = $1 AND j.status = 'running'
                AND sc.id = j.scenario_id AND sc.revision = j.revision
+               AND sc.project_id = (SELECT id FROM owner)
          RETURNING sc.project_id),
          p AS (UPDATE projects SET updated_at = now() WHERE id = (SELECT project_id FROM s))
          UPDATE calculation_jobs
@@ -245,14 +261,17 @@ pub async fn succeed(
       RETURNING status";
         type Row = Text;
     }
-    let row: Option<String> = Prepared::<Sql, _>::new((
-        bind::<diesel::sql_types::Uuid, _>(job_id),
-        bind::<Text, _>(techno_economics),
-        bind::<Text, _>(financials),
-    ))
-    .get_result(conn)
-    .await
-    .optional()?;
+    let row: Option<String> = retry::on_conflict(conn, async |conn| {
+        Ok(Prepared::<Sql, _>::new((
+            bind::<diesel::sql_types::Uuid, _>(job_id),
+            bind::<Text, _>(techno_economics),
+            bind::<Text, _>(financials),
+        ))
+        .get_result(conn)
+        .await
+        .optional()?)
+    })
+    .await?;
     Ok(finish_of(row))
 }
 
@@ -279,14 +298,45 @@ pub async fn fail(
       RETURNING status";
         type Row = Text;
     }
-    let row: Option<String> = Prepared::<Sql, _>::new((
-        bind::<diesel::sql_types::Uuid, _>(job_id),
-        bind::<Text, _>(message),
-    ))
-    .get_result(conn)
-    .await
-    .optional()?;
+    let row: Option<String> = retry::on_conflict(conn, async |conn| {
+        Ok(Prepared::<Sql, _>::new((
+            bind::<diesel::sql_types::Uuid, _>(job_id),
+            bind::<Text, _>(message),
+        ))
+        .get_result(conn)
+        .await
+        .optional()?)
+    })
+    .await?;
     Ok(finish_of(row))
+}
+
+/// Gives the workers a synchronous job whose result its API request could not record (a
+/// persistent conflict, a lost connection): the job becomes an ordinary queued job, so a
+/// worker computes and records it and the scenario does not stay `calculating` until the
+/// sweeper fails it. Returns the delivery to push, or `None` if the job is no longer a
+/// running synchronous one (recorded, superseded or failed meanwhile).
+pub async fn hand_over(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<Option<i32>, DbError> {
+    retry::on_conflict(conn, async |conn| {
+        Ok(diesel::update(
+            calculation_jobs::table
+                .find(job_id)
+                .filter(calculation_jobs::status.eq(status::RUNNING))
+                .filter(calculation_jobs::synchronous),
+        )
+        .set((
+            calculation_jobs::status.eq(status::QUEUED),
+            calculation_jobs::synchronous.eq(false),
+            calculation_jobs::pushes.eq(calculation_jobs::pushes + 1),
+            calculation_jobs::last_pushed_at.eq(Utc::now()),
+            calculation_jobs::updated_at.eq(Utc::now()),
+        ))
+        .returning(calculation_jobs::pushes - 1)
+        .get_result(conn)
+        .await
+        .optional()?)
+    })
+    .await
 }
 
 /// Returns a `running` job to `queued` after a transient failure, so its next delivery can
@@ -408,17 +458,20 @@ pub async fn take_lost(
 }
 
 /// Jobs `running` past `deadline` (their worker died or hung): returned to `queued` for a new
-/// delivery while attempts remain, otherwise failed with their scenario. Synchronous jobs are
-/// never redelivered (their API request is gone): they fail.
+/// delivery while attempts remain, otherwise failed. Synchronous jobs are never redelivered
+/// (their API request is gone): they fail. Their scenarios are failed afterwards by
+/// [`fail_orphaned_scenarios`], in a transaction of its own: doing it here would lock
+/// scenarios after jobs, against the crate's lock order.
 pub async fn recover_stalled(
     conn: &mut AsyncPgConnection,
     deadline: Duration,
     max_attempts: i32,
     limit: i64,
 ) -> Result<Vec<Redelivery>, DbError> {
-    conn.transaction::<_, DbError, _>(async move |conn| {
-        let failed: Vec<Redelivery> = diesel::sql_query(
-            "UPDATE calculation_jobs j
+    retry::on_conflict(conn, async |conn| {
+        conn.transaction::<_, DbError, _>(async move |conn| {
+            diesel::sql_query(
+                "UPDATE calculation_jobs j
                 SET status = 'failed', finished_at = now(), updated_at = now(),
                     error = CASE WHEN j.synchronous THEN 'the calculation did not finish in time'
                                  ELSE 'gave up after ' || j.attempts || ' attempts' END
@@ -426,18 +479,15 @@ pub async fn recover_stalled(
                               WHERE status = 'running' AND started_at < now() - $1
                                 AND (synchronous OR attempts >= $2)
                               LIMIT $3 FOR UPDATE SKIP LOCKED)
-          RETURNING j.id AS job_id, j.pushes AS delivery",
-        )
-        .bind::<Interval, _>(interval(deadline))
-        .bind::<Integer, _>(max_attempts)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await?;
-        if !failed.is_empty() {
-            fail_orphaned_scenarios(conn).await?;
-        }
-        Ok(diesel::sql_query(
-            "UPDATE calculation_jobs j
+",
+            )
+            .bind::<Interval, _>(interval(deadline))
+            .bind::<Integer, _>(max_attempts)
+            .bind::<BigInt, _>(limit)
+            .execute(conn)
+            .await?;
+            diesel::sql_query(
+                "UPDATE calculation_jobs j
                 SET status = 'queued', pushes = j.pushes + 1, last_pushed_at = now(),
                     updated_at = now()
               WHERE j.id IN (SELECT id FROM calculation_jobs
@@ -445,12 +495,15 @@ pub async fn recover_stalled(
                                 AND started_at < now() - $1 AND attempts < $2
                               LIMIT $3 FOR UPDATE SKIP LOCKED)
           RETURNING j.id AS job_id, j.pushes - 1 AS delivery",
-        )
-        .bind::<Interval, _>(interval(deadline))
-        .bind::<Integer, _>(max_attempts)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
-        .await?)
+            )
+            .bind::<Interval, _>(interval(deadline))
+            .bind::<Integer, _>(max_attempts)
+            .bind::<BigInt, _>(limit)
+            .load(conn)
+            .await
+            .map_err(DbError::from)
+        })
+        .await
     })
     .await
 }
@@ -458,15 +511,20 @@ pub async fn recover_stalled(
 /// Scenarios `calculating` with no live job for their current revision would be polled
 /// forever by the dashboard: they become `failed`. Returns how many.
 pub async fn fail_orphaned_scenarios(conn: &mut AsyncPgConnection) -> Result<usize, DbError> {
-    Ok(diesel::sql_query(
-        "UPDATE scenarios s SET status = 'failed', updated_at = now()
+    // Many scenarios in one statement, without their projects: the one place that can still
+    // meet a cascading project delete in the opposite order.
+    retry::on_conflict(conn, async |conn| {
+        Ok(diesel::sql_query(
+            "UPDATE scenarios s SET status = 'failed', updated_at = now()
           WHERE s.status = 'calculating'
             AND NOT EXISTS (SELECT 1 FROM calculation_jobs j
                              WHERE j.scenario_id = s.id AND j.revision = s.revision
                                AND j.status IN ('queued', 'running'))",
-    )
-    .execute(conn)
-    .await?)
+        )
+        .execute(conn)
+        .await?)
+    })
+    .await
 }
 
 /// Job counts by status, for queue-depth metrics.

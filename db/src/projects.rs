@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::models::{Project, ProjectWithCount};
 use crate::schema::{projects, scenarios};
-use crate::{DbError, scenarios as scenario_queries};
+use crate::{DbError, retry, scenarios as scenario_queries};
 
 /// Creates a project together with its first scenario (`Scenario 1`, order 1), in one
 /// transaction: the dashboard lists the scenarios right after the create answers.
@@ -122,12 +122,17 @@ pub async fn delete(
     user_id: Uuid,
     project_id: Uuid,
 ) -> Result<bool, DbError> {
-    let deleted = diesel::delete(
-        projects::table
-            .filter(projects::id.eq(project_id))
-            .filter(projects::user_id.eq(user_id)),
-    )
-    .execute(conn)
+    // The cascade locks the project, then its scenarios, then their jobs: the crate's lock
+    // order, though across several scenarios, so it is retried like the orphan sweep.
+    let deleted = retry::on_conflict(conn, async |conn| {
+        Ok(diesel::delete(
+            projects::table
+                .filter(projects::id.eq(project_id))
+                .filter(projects::user_id.eq(user_id)),
+        )
+        .execute(conn)
+        .await?)
+    })
     .await?;
     Ok(deleted > 0)
 }

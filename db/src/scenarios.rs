@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::models::*;
 use crate::schema::{countries, feedstocks, process_technologies, projects, scenarios};
-use crate::{DbError, projects as project_queries};
+use crate::{DbError, projects as project_queries, retry};
 
 /// Highest scenario order; together with the unique (project, order) pair and the CHECK in
 /// the schema it caps a project at three scenarios.
@@ -226,8 +226,9 @@ pub async fn create(
     project_id: Uuid,
     new: NewScenario,
 ) -> Result<Option<ScenarioWithRefs>, DbError> {
-    let created = conn
-        .transaction::<_, DbError, _>(async move |conn| {
+    let created = retry::on_conflict(conn, async |conn| {
+        let new = new.clone();
+        conn.transaction::<_, DbError, _>(async move |conn| {
             let project: Option<Uuid> = projects::table
                 .filter(projects::id.eq(project_id))
                 .filter(projects::user_id.eq(user_id))
@@ -262,7 +263,9 @@ pub async fn create(
             project_queries::touch(conn, project_id).await?;
             Ok(Some(id))
         })
-        .await?;
+        .await
+    })
+    .await?;
     match created {
         Some(id) => get(conn, user_id, id, None).await,
         None => Ok(None),
@@ -312,8 +315,9 @@ pub(crate) async fn insert_placeholder(
     Ok(id)
 }
 
-/// An owned scenario, read after locking its project row (so order changes, deletes and
-/// creates in one project are serialised) and the scenario row itself.
+/// An owned scenario, read after locking its project row and then the scenario row itself
+/// (the crate's lock order), so order changes, deletes, creates, submits and recorded
+/// results in one project are serialised.
 async fn lock_owned(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -359,8 +363,9 @@ pub async fn update(
     parent: Option<Uuid>,
     changes: ScenarioChanges,
 ) -> Result<Option<ScenarioWithRefs>, DbError> {
-    let updated = conn
-        .transaction::<_, DbError, _>(async move |conn| {
+    let updated = retry::on_conflict(conn, async |conn| {
+        let changes = changes.clone();
+        conn.transaction::<_, DbError, _>(async move |conn| {
             let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
                 return Ok(false);
             };
@@ -386,7 +391,9 @@ pub async fn update(
             project_queries::touch(conn, scenario.project_id).await?;
             Ok(true)
         })
-        .await?;
+        .await
+    })
+    .await?;
     if updated {
         get(conn, user_id, scenario_id, None).await
     } else {
@@ -400,15 +407,18 @@ pub async fn delete(
     scenario_id: Uuid,
     parent: Option<Uuid>,
 ) -> Result<bool, DbError> {
-    conn.transaction::<_, DbError, _>(async move |conn| {
-        let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
-            return Ok(false);
-        };
-        diesel::delete(scenarios::table.find(scenario.id))
-            .execute(conn)
-            .await?;
-        project_queries::touch(conn, scenario.project_id).await?;
-        Ok(true)
+    retry::on_conflict(conn, async |conn| {
+        conn.transaction::<_, DbError, _>(async move |conn| {
+            let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
+                return Ok(false);
+            };
+            diesel::delete(scenarios::table.find(scenario.id))
+                .execute(conn)
+                .await?;
+            project_queries::touch(conn, scenario.project_id).await?;
+            Ok(true)
+        })
+        .await
     })
     .await
 }
@@ -424,33 +434,38 @@ pub async fn save_draft(
     parent: Option<Uuid>,
     changes: DraftChanges,
 ) -> Result<Option<Scenario>, DbError> {
-    conn.transaction::<_, DbError, _>(async move |conn| {
-        let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
-            return Ok(None);
-        };
-        if scenario.status == "calculating" {
-            return Err(DbError::CalculationInProgress);
-        }
-        let mut merged = match scenario.user_inputs {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
-        merged.extend(changes.inputs);
-        let updated: Scenario = diesel::update(scenarios::table.find(scenario.id))
-            .set((
-                scenarios::user_inputs.eq(Value::Object(merged)),
-                scenarios::status.eq("draft"),
-                scenarios::revision.eq(scenarios::revision + 1),
-                scenarios::process_id.eq(changes.process_id.unwrap_or(scenario.process_id)),
-                scenarios::feedstock_id.eq(changes.feedstock_id.unwrap_or(scenario.feedstock_id)),
-                scenarios::country_id.eq(changes.country_id.unwrap_or(scenario.country_id)),
-                scenarios::updated_at.eq(Utc::now()),
-            ))
-            .returning(Scenario::as_returning())
-            .get_result(conn)
-            .await?;
-        project_queries::touch(conn, scenario.project_id).await?;
-        Ok(Some(updated))
+    retry::on_conflict(conn, async |conn| {
+        let changes = changes.clone();
+        conn.transaction::<_, DbError, _>(async move |conn| {
+            let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
+                return Ok(None);
+            };
+            if scenario.status == "calculating" {
+                return Err(DbError::CalculationInProgress);
+            }
+            let mut merged = match scenario.user_inputs {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            merged.extend(changes.inputs);
+            let updated: Scenario = diesel::update(scenarios::table.find(scenario.id))
+                .set((
+                    scenarios::user_inputs.eq(Value::Object(merged)),
+                    scenarios::status.eq("draft"),
+                    scenarios::revision.eq(scenarios::revision + 1),
+                    scenarios::process_id.eq(changes.process_id.unwrap_or(scenario.process_id)),
+                    scenarios::feedstock_id
+                        .eq(changes.feedstock_id.unwrap_or(scenario.feedstock_id)),
+                    scenarios::country_id.eq(changes.country_id.unwrap_or(scenario.country_id)),
+                    scenarios::updated_at.eq(Utc::now()),
+                ))
+                .returning(Scenario::as_returning())
+                .get_result(conn)
+                .await?;
+            project_queries::touch(conn, scenario.project_id).await?;
+            Ok(Some(updated))
+        })
+        .await
     })
     .await
 }

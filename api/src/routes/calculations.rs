@@ -216,16 +216,42 @@ pub async fn calculate_sync(
             )));
         }
     };
-    match jobs::succeed(&mut conn, job_id, &techno_economics, &financials).await? {
-        Finish::Recorded => {}
+    match jobs::succeed(&mut conn, job_id, &techno_economics, &financials).await {
+        Ok(Finish::Recorded) => {}
         // Newer inputs arrived while computing: these results answer this request only.
-        Finish::Superseded | Finish::AlreadyFinished => {
+        Ok(Finish::Superseded | Finish::AlreadyFinished) => {
             tracing::info!(%job_id, "synchronous result superseded by a newer submission");
+        }
+        Err(e) => {
+            drop(conn);
+            hand_over(&state, job_id).await.map_err(|_| e)?;
         }
     }
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(results_body(&techno_economics, &financials, &stored)))
+}
+
+/// A synchronous result that could not be recorded is computed again by a worker, which
+/// records it: the answer still carries the results, and the scenario gets the same ones.
+/// Fails (and the client retries) only if the job could not be handed over either; then the
+/// sweeper fails it after the job timeout.
+async fn hand_over(state: &AppState, job_id: Uuid) -> Result<(), ApiError> {
+    let delivery = {
+        let mut conn = state.conn().await?;
+        jobs::hand_over(&mut conn, job_id).await?
+    };
+    let Some(delivery) = delivery else {
+        // Recorded, superseded or failed by someone else meanwhile: nothing is waiting.
+        return Ok(());
+    };
+    tracing::warn!(%job_id, "synchronous result not recorded; handed over to the workers");
+    if let Some(queue) = &state.queue
+        && let Err(e) = queue.push(job_id, delivery).await
+    {
+        tracing::warn!(%job_id, error = %e, "push failed; the sweeper will deliver the job");
+    }
+    Ok(())
 }
 
 /// The poll body (API contract §3.10): results only when `calculated`.
