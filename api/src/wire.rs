@@ -51,8 +51,8 @@ pub fn camel_case(key: &str) -> String {
     out
 }
 
-/// Re-keys a stored input document in camelCase, recursively (DESIGN.md D1/D3: the dashboard
-/// reads inputs in the casing it sends them).
+/// Re-keys an input document in camelCase, recursively: the casing inputs are stored and
+/// answered in, whichever of the two casings the original accepted a client sent.
 pub fn camel_case_keys(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
@@ -61,33 +61,6 @@ pub fn camel_case_keys(value: &Value) -> Value {
                 .collect::<Map<String, Value>>(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(camel_case_keys).collect()),
-        other => other.clone(),
-    }
-}
-
-/// `plantCapacity` → `plant_capacity`: the stored form of input documents (API contract §5.3).
-pub fn snake_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for c in key.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Re-keys a document in snake_case, recursively.
-pub fn snake_case_keys(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (snake_case(k), snake_case_keys(v)))
-                .collect::<Map<String, Value>>(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(snake_case_keys).collect()),
         other => other.clone(),
     }
 }
@@ -146,11 +119,11 @@ mod tests {
     }
 
     #[test]
-    fn input_documents_come_back_in_camel_case() {
-        let stored = json!({"conversion_plant": {"plant_capacity": {"value": 1, "unit_id": 3}},
+    fn snake_case_input_documents_are_re_keyed_in_camel_case() {
+        let sent = json!({"conversion_plant": {"plant_capacity": {"value": 1, "unit_id": 3}},
                             "feedstock_data": [{"yield_percent": 1}], "processId": 1});
         assert_eq!(
-            camel_case_keys(&stored),
+            camel_case_keys(&sent),
             json!({"conversionPlant": {"plantCapacity": {"value": 1, "unitId": 3}},
                    "feedstockData": [{"yieldPercent": 1}], "processId": 1})
         );

@@ -49,7 +49,7 @@ pub struct Submission {
     pub process_id: i32,
     pub feedstock_id: i32,
     pub country_id: i32,
-    /// The validated inputs in their stored (snake_case) form.
+    /// The validated inputs in their stored form: camelCase keys, every field present.
     pub inputs: Value,
     /// Computed in the API process: the job starts `running` with its one attempt.
     pub synchronous: bool,
@@ -573,8 +573,8 @@ pub struct CalculationStatus {
     /// Results as JSON text, only when `status` is `calculated`.
     pub techno_economics: Option<String>,
     pub financials: Option<String>,
-    /// Stored inputs, only when `status` is `calculated`.
-    pub inputs: Option<Value>,
+    /// Stored inputs as JSON text, only when `status` is `calculated`.
+    pub inputs: Option<String>,
     /// The error of the current revision's latest job, when it failed.
     pub error: Option<String>,
 }
@@ -592,7 +592,7 @@ pub async fn calculation_status(
         const SQL: &'static str = "SELECT s.status,
                 CASE WHEN s.status = 'calculated' THEN s.techno_economics END AS techno_economics,
                 CASE WHEN s.status = 'calculated' THEN s.financial_analysis END AS financials,
-                CASE WHEN s.status = 'calculated' THEN s.user_inputs END AS inputs,
+                CASE WHEN s.status = 'calculated' THEN s.user_inputs::text END AS inputs,
                 CASE WHEN s.status = 'failed' THEN
                     (SELECT j.error FROM calculation_jobs j
                       WHERE j.scenario_id = s.id AND j.revision = s.revision
@@ -603,7 +603,7 @@ pub async fn calculation_status(
             Text,
             diesel::sql_types::Nullable<Text>,
             diesel::sql_types::Nullable<Text>,
-            diesel::sql_types::Nullable<diesel::sql_types::Jsonb>,
+            diesel::sql_types::Nullable<Text>,
             diesel::sql_types::Nullable<Text>,
         );
     }

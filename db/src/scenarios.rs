@@ -30,7 +30,8 @@ pub struct ScenarioChanges {
     pub order: Option<i32>,
 }
 
-/// A draft save: top-level input keys (snake_case) to replace, and master references.
+/// A draft save: top-level input keys (camelCase, the stored casing) to replace, and master
+/// references.
 #[derive(Debug, Clone, Default)]
 pub struct DraftChanges {
     pub process_id: Option<i32>,

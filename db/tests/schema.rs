@@ -195,3 +195,72 @@ async fn the_engine_reads_back_exactly_the_seeded_master_data() {
         .unwrap();
     assert_eq!(edited.default_parameter_sets[0].tci_ref_musd, 1234.5);
 }
+
+/// Runs the last migration's `down.sql` (`revert`) or the pending `up.sql`s.
+async fn migrate_last(url: &str, revert: bool) {
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+    use diesel_migrations::MigrationHarness;
+    let conn = AsyncPgConnection::establish(url).await.unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut conn: AsyncConnectionWrapper<AsyncPgConnection> = conn.into();
+        if revert {
+            conn.revert_last_migration(safapac_db::migrate::MIGRATIONS)
+                .unwrap();
+        } else {
+            conn.run_pending_migrations(safapac_db::migrate::MIGRATIONS)
+                .unwrap();
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stored_inputs_move_to_camel_case_and_back() {
+    let db = TestDatabase::create().await.unwrap();
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    let snake = serde_json::json!({
+        "process_id": 1,
+        "conversion_plant": {"plant_capacity": {"value": 500, "unit_id": 3}},
+        "feedstock_data": [{"name": "UCO", "yield_percent": 90, "ci_value": 20.5}],
+        "product_data": [],
+    });
+    let camel = serde_json::json!({
+        "processId": 1,
+        "conversionPlant": {"plantCapacity": {"value": 500, "unitId": 3}},
+        "feedstockData": [{"name": "UCO", "yieldPercent": 90, "ciValue": 20.5}],
+        "productData": [],
+    });
+    diesel::sql_query(
+        "WITH u AS (INSERT INTO users (id, name, email, password_hash, occupation)
+                    VALUES (gen_random_uuid(), 'A', 'a@example.com', 'x', 'researcher')
+                    RETURNING id),
+              p AS (INSERT INTO projects (id, user_id, project_name)
+                    SELECT gen_random_uuid(), id, 'p' FROM u RETURNING id)
+         INSERT INTO scenarios (id, project_id, scenario_name, scenario_order, process_id,
+                                feedstock_id, country_id, user_inputs)
+         SELECT gen_random_uuid(), p.id, 's', 1, 1, 1, 1, '{}' FROM p",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let stored = async |conn: &mut AsyncPgConnection| -> serde_json::Value {
+        scenarios::table
+            .select(scenarios::user_inputs)
+            .first(conn)
+            .await
+            .unwrap()
+    };
+
+    // As an older version stored them: snake_case. Reverting the casing migration keeps them.
+    migrate_last(db.url(), true).await;
+    diesel::update(scenarios::table)
+        .set(scenarios::user_inputs.eq(&snake))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    migrate_last(db.url(), false).await;
+    assert_eq!(stored(&mut conn).await, camel);
+    migrate_last(db.url(), true).await;
+    assert_eq!(stored(&mut conn).await, snake);
+}

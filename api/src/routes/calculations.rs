@@ -57,10 +57,10 @@ fn validated(inputs: &CalculationInputs, master: &MasterData) -> Result<CalcRequ
     })
 }
 
-/// The stored form of validated inputs: snake_case keys, every field present.
+/// The stored form of validated inputs: the engine's own document, camelCase keys, every
+/// field present.
 fn stored_inputs(request: &CalcRequest) -> Result<Value, ApiError> {
-    let camel = serde_json::to_value(request).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(wire::snake_case_keys(&camel))
+    serde_json::to_value(request).map_err(|e| ApiError::Internal(e.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -157,10 +157,9 @@ pub async fn calculate(
 }
 
 /// `{"technoEconomics": …, "financials": …, "resolvedInputs": …}` from JSON texts.
-fn results_body(techno_economics: &str, financials: &str, inputs: &Value) -> String {
-    let resolved = wire::camel_case_keys(inputs);
+fn results_body(techno_economics: &str, financials: &str, inputs: &str) -> String {
     format!(
-        r#"{{"technoEconomics":{techno_economics},"financials":{financials},"resolvedInputs":{resolved}}}"#
+        r#"{{"technoEconomics":{techno_economics},"financials":{financials},"resolvedInputs":{inputs}}}"#
     )
 }
 
@@ -229,7 +228,11 @@ pub async fn calculate_sync(
     }
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(results_body(&techno_economics, &financials, &stored)))
+        .body(results_body(
+            &techno_economics,
+            &financials,
+            &stored.to_string(),
+        )))
 }
 
 /// A synchronous result that could not be recorded is computed again by a worker, which

@@ -131,7 +131,7 @@ impl From<ScenarioWithRefs> for ScenarioSummary {
 
 impl From<ScenarioWithRefs> for ScenarioDetail {
     fn from(mut row: ScenarioWithRefs) -> Self {
-        let user_inputs = camel_case_keys(&row.scenario.user_inputs);
+        let user_inputs = std::mem::take(&mut row.scenario.user_inputs);
         let techno_economics = row.scenario.techno_economics.take();
         let financial_analysis = row.scenario.financial_analysis.take();
         ScenarioDetail {
@@ -294,9 +294,9 @@ impl DraftRequest {
     fn into_changes(self) -> DraftChanges {
         let mut inputs = Map::new();
         let ids = [
-            ("process_id", self.process_id),
-            ("feedstock_id", self.feedstock_id),
-            ("country_id", self.country_id),
+            ("processId", self.process_id),
+            ("feedstockId", self.feedstock_id),
+            ("countryId", self.country_id),
         ];
         for (key, id) in ids {
             if let Some(id) = id {
@@ -304,22 +304,24 @@ impl DraftRequest {
             }
         }
         for (key, object) in [
-            ("conversion_plant", self.conversion_plant),
-            ("economic_parameters", self.economic_parameters),
+            ("conversionPlant", self.conversion_plant),
+            ("economicParameters", self.economic_parameters),
         ] {
             if let Some(object) = object {
-                inputs.insert(key.into(), Value::Object(object));
+                inputs.insert(key.into(), camel_case_keys(&Value::Object(object)));
             }
         }
         for (key, items) in [
-            ("feedstock_data", self.feedstock_data),
-            ("utility_data", self.utility_data),
-            ("product_data", self.product_data),
+            ("feedstockData", self.feedstock_data),
+            ("utilityData", self.utility_data),
+            ("productData", self.product_data),
         ] {
             if let Some(items) = items {
                 inputs.insert(
                     key.into(),
-                    Value::Array(items.into_iter().map(Value::Object).collect()),
+                    camel_case_keys(&Value::Array(
+                        items.into_iter().map(Value::Object).collect(),
+                    )),
                 );
             }
         }
@@ -588,6 +590,6 @@ pub async fn draft(
         id: scenario.id,
         status: scenario.status,
         message: "Draft saved",
-        user_inputs: camel_case_keys(&scenario.user_inputs),
+        user_inputs: scenario.user_inputs,
     }))
 }
