@@ -14,16 +14,8 @@ use uuid::Uuid;
 
 use crate::prepared::{Prepared, Statement, bind};
 use crate::schema::{calculation_jobs, projects, scenarios};
+use crate::status::{JobStatus, ScenarioStatus};
 use crate::{DbError, retry};
-
-/// Job statuses: `queued → running → succeeded | failed | superseded`.
-pub mod status {
-    pub const QUEUED: &str = "queued";
-    pub const RUNNING: &str = "running";
-    pub const SUCCEEDED: &str = "succeeded";
-    pub const FAILED: &str = "failed";
-    pub const SUPERSEDED: &str = "superseded";
-}
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = calculation_jobs, check_for_backend(diesel::pg::Pg))]
@@ -31,7 +23,7 @@ pub struct CalculationJob {
     pub id: Uuid,
     pub scenario_id: Uuid,
     pub revision: i64,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -187,12 +179,12 @@ pub async fn claim(
         return Ok(Claim::Skip);
     };
     if revision != current_revision {
-        close(conn, job_id, status::SUPERSEDED, None).await?;
+        close(conn, job_id, JobStatus::Superseded, None).await?;
         return Ok(Claim::Superseded);
     }
     if attempts > max_attempts {
         let message = format!("gave up after {max_attempts} attempts");
-        close(conn, job_id, status::FAILED, Some(&message)).await?;
+        close(conn, job_id, JobStatus::Failed, Some(&message)).await?;
         fail_scenario(conn, scenario_id, revision).await?;
         return Ok(Claim::AttemptsExhausted);
     }
@@ -216,10 +208,10 @@ pub enum Finish {
     AlreadyFinished,
 }
 
-fn finish_of(status: Option<String>) -> Finish {
-    match status.as_deref() {
+fn finish_of(status: Option<JobStatus>) -> Finish {
+    match status {
         None => Finish::AlreadyFinished,
-        Some(status::SUPERSEDED) => Finish::Superseded,
+        Some(JobStatus::Superseded) => Finish::Superseded,
         Some(_) => Finish::Recorded,
     }
 }
@@ -261,7 +253,7 @@ pub async fn succeed(
       RETURNING status";
         type Row = Text;
     }
-    let row: Option<String> = retry::on_conflict(conn, async |conn| {
+    let row: Option<JobStatus> = retry::on_conflict(conn, async |conn| {
         Ok(Prepared::<Sql, _>::new((
             bind::<diesel::sql_types::Uuid, _>(job_id),
             bind::<Text, _>(techno_economics),
@@ -298,7 +290,7 @@ pub async fn fail(
       RETURNING status";
         type Row = Text;
     }
-    let row: Option<String> = retry::on_conflict(conn, async |conn| {
+    let row: Option<JobStatus> = retry::on_conflict(conn, async |conn| {
         Ok(Prepared::<Sql, _>::new((
             bind::<diesel::sql_types::Uuid, _>(job_id),
             bind::<Text, _>(message),
@@ -321,11 +313,11 @@ pub async fn hand_over(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<Opt
         Ok(diesel::update(
             calculation_jobs::table
                 .find(job_id)
-                .filter(calculation_jobs::status.eq(status::RUNNING))
+                .filter(calculation_jobs::status.eq(JobStatus::Running))
                 .filter(calculation_jobs::synchronous),
         )
         .set((
-            calculation_jobs::status.eq(status::QUEUED),
+            calculation_jobs::status.eq(JobStatus::Queued),
             calculation_jobs::synchronous.eq(false),
             calculation_jobs::pushes.eq(calculation_jobs::pushes + 1),
             calculation_jobs::last_pushed_at.eq(Utc::now()),
@@ -345,10 +337,10 @@ pub async fn release(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<bool,
     let n = diesel::update(
         calculation_jobs::table
             .find(job_id)
-            .filter(calculation_jobs::status.eq(status::RUNNING)),
+            .filter(calculation_jobs::status.eq(JobStatus::Running)),
     )
     .set((
-        calculation_jobs::status.eq(status::QUEUED),
+        calculation_jobs::status.eq(JobStatus::Queued),
         calculation_jobs::updated_at.eq(Utc::now()),
     ))
     .execute(conn)
@@ -359,7 +351,7 @@ pub async fn release(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<bool,
 async fn close(
     conn: &mut AsyncPgConnection,
     job_id: Uuid,
-    final_status: &str,
+    final_status: JobStatus,
     error: Option<&str>,
 ) -> Result<(), DbError> {
     let now = Utc::now();
@@ -385,10 +377,10 @@ async fn fail_scenario(
         scenarios::table
             .find(scenario_id)
             .filter(scenarios::revision.eq(revision))
-            .filter(scenarios::status.eq("calculating")),
+            .filter(scenarios::status.eq(ScenarioStatus::Calculating)),
     )
     .set((
-        scenarios::status.eq("failed"),
+        scenarios::status.eq(ScenarioStatus::Failed),
         scenarios::updated_at.eq(Utc::now()),
     ))
     .execute(conn)
@@ -539,7 +531,7 @@ pub async fn depth(conn: &mut AsyncPgConnection) -> Result<Depth, DbError> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = Text)]
-        status: String,
+        status: JobStatus,
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
@@ -551,9 +543,9 @@ pub async fn depth(conn: &mut AsyncPgConnection) -> Result<Depth, DbError> {
     .await?;
     let mut depth = Depth::default();
     for c in counts {
-        match c.status.as_str() {
-            status::QUEUED => depth.queued = c.n,
-            status::RUNNING => depth.running = c.n,
+        match c.status {
+            JobStatus::Queued => depth.queued = c.n,
+            JobStatus::Running => depth.running = c.n,
             _ => depth.failed = c.n,
         }
     }
@@ -569,7 +561,7 @@ fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
 /// What the status endpoint shows for one scenario.
 #[derive(Debug, Clone, Queryable)]
 pub struct CalculationStatus {
-    pub status: String,
+    pub status: ScenarioStatus,
     /// Results as JSON text, only when `status` is `calculated`.
     pub techno_economics: Option<String>,
     pub financials: Option<String>,

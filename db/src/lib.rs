@@ -29,6 +29,7 @@ pub mod retry;
 pub mod scenarios;
 pub mod schema;
 mod seed;
+pub mod status;
 pub mod tokens;
 pub mod users;
 

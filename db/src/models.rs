@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::schema::*;
+use crate::status::ScenarioStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -45,7 +46,7 @@ pub struct Scenario {
     pub project_id: Uuid,
     pub scenario_name: String,
     pub scenario_order: i32,
-    pub status: String,
+    pub status: ScenarioStatus,
     pub process_id: i32,
     pub feedstock_id: i32,
     pub country_id: i32,
@@ -66,7 +67,7 @@ pub struct ScenarioHead {
     pub project_id: Uuid,
     pub scenario_name: String,
     pub scenario_order: i32,
-    pub status: String,
+    pub status: ScenarioStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::models::*;
 use crate::schema::{countries, feedstocks, process_technologies, projects, scenarios};
+use crate::status::ScenarioStatus;
 use crate::{DbError, projects as project_queries, retry};
 
 /// Highest scenario order; together with the unique (project, order) pair and the CHECK in
@@ -441,7 +442,7 @@ pub async fn save_draft(
             let Some(scenario) = lock_owned(conn, user_id, scenario_id, parent).await? else {
                 return Ok(None);
             };
-            if scenario.status == "calculating" {
+            if scenario.status == ScenarioStatus::Calculating {
                 return Err(DbError::CalculationInProgress);
             }
             let mut merged = match scenario.user_inputs {
@@ -452,7 +453,7 @@ pub async fn save_draft(
             let updated: Scenario = diesel::update(scenarios::table.find(scenario.id))
                 .set((
                     scenarios::user_inputs.eq(Value::Object(merged)),
-                    scenarios::status.eq("draft"),
+                    scenarios::status.eq(ScenarioStatus::Draft),
                     scenarios::revision.eq(scenarios::revision + 1),
                     scenarios::process_id.eq(changes.process_id.unwrap_or(scenario.process_id)),
                     scenarios::feedstock_id

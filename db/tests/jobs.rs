@@ -7,6 +7,7 @@ use std::time::Duration;
 use diesel::sql_types::{Bool, Integer, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use safapac_db::jobs::{self, Claim, Finish, Submission};
+use safapac_db::status::ScenarioStatus;
 use safapac_testkit::TestDatabase;
 use uuid::Uuid;
 
@@ -94,5 +95,5 @@ async fn an_unrecorded_synchronous_job_is_handed_over_once_and_a_worker_records_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(status.status, "calculated");
+    assert_eq!(status.status, ScenarioStatus::Calculated);
 }

@@ -264,3 +264,46 @@ async fn stored_inputs_move_to_camel_case_and_back() {
     migrate_last(db.url(), true).await;
     assert_eq!(stored(&mut conn).await, snake);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_schema_allows_exactly_the_statuses_the_code_knows() {
+    use safapac_db::status::{JobStatus, ScenarioStatus};
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = Text)]
+        definition: String,
+    }
+    let db = TestDatabase::create().await.unwrap();
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    let words = async |conn: &mut AsyncPgConnection, constraint: &str| -> Vec<String> {
+        let check: Check = diesel::sql_query(
+            "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = $1",
+        )
+        .bind::<Text, _>(constraint)
+        .get_result(conn)
+        .await
+        .unwrap();
+        let mut words: Vec<String> = check
+            .definition
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        words.sort();
+        words
+    };
+    let sorted = |all: Vec<&str>| {
+        let mut all: Vec<String> = all.into_iter().map(str::to_owned).collect();
+        all.sort();
+        all
+    };
+    assert_eq!(
+        words(&mut conn, "scenarios_status_check").await,
+        sorted(ScenarioStatus::ALL.iter().map(|s| s.as_str()).collect())
+    );
+    assert_eq!(
+        words(&mut conn, "calculation_jobs_status_check").await,
+        sorted(JobStatus::ALL.iter().map(|s| s.as_str()).collect())
+    );
+}

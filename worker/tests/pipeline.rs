@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers may panic on malformed fixtures
 
+use safapac_db::status::{JobStatus, ScenarioStatus};
 use std::time::Duration;
 
 use diesel::sql_types::Uuid as SqlUuid;
@@ -114,10 +115,7 @@ impl Fixture {
             for id in ids {
                 all.push(self.job(*id).await);
             }
-            if all
-                .iter()
-                .all(|j| j.status != "queued" && j.status != "running")
-            {
+            if all.iter().all(|j| j.status.is_terminal()) {
                 return all;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -162,15 +160,15 @@ async fn a_pushed_job_is_calculated_with_the_engines_result() {
     let f = Fixture::new(|_| {}).await;
     let inputs = safapac_testkit::golden::inputs(0);
     let job = f.submit(&inputs).await;
-    assert_eq!(f.scenario().await.status, "calculating");
+    assert_eq!(f.scenario().await.status, ScenarioStatus::Calculating);
     f.queue.push(job, 0).await.unwrap();
     let (stop, worker) = f.start_worker();
 
     let done = f.wait_finished(&[job]).await;
-    assert_eq!(done[0].status, "succeeded");
+    assert_eq!(done[0].status, JobStatus::Succeeded);
     assert_eq!(done[0].attempts, 1);
     let scenario = f.scenario().await;
-    assert_eq!(scenario.status, "calculated");
+    assert_eq!(scenario.status, ScenarioStatus::Calculated);
     let (te, fin) = safapac_testkit::golden::engine_results(&inputs);
     assert_eq!(parsed(scenario.techno_economics), te);
     assert_eq!(parsed(scenario.financial_analysis), fin);
@@ -190,13 +188,13 @@ async fn inputs_the_engine_rejects_fail_once_with_the_reason() {
     let (stop, worker) = f.start_worker();
 
     let done = f.wait_finished(&[job]).await;
-    assert_eq!(done[0].status, "failed");
+    assert_eq!(done[0].status, JobStatus::Failed);
     assert_eq!(done[0].attempts, 1, "an invalid input is not retried");
     assert_eq!(
         done[0].error.as_deref(),
         Some("productData: must not be empty")
     );
-    assert_eq!(f.scenario().await.status, "failed");
+    assert_eq!(f.scenario().await.status, ScenarioStatus::Failed);
 
     stop.send(()).unwrap();
     worker.await.unwrap().unwrap();
@@ -214,9 +212,9 @@ async fn a_job_whose_push_was_lost_is_pushed_again_by_the_sweeper() {
     let (stop, worker) = f.start_worker();
 
     let done = f.wait_finished(&[job]).await;
-    assert_eq!(done[0].status, "succeeded");
+    assert_eq!(done[0].status, JobStatus::Succeeded);
     assert_eq!(done[0].pushes, 2, "the sweeper's delivery is the second");
-    assert_eq!(f.scenario().await.status, "calculated");
+    assert_eq!(f.scenario().await.status, ScenarioStatus::Calculated);
 
     stop.send(()).unwrap();
     worker.await.unwrap().unwrap();
@@ -235,10 +233,10 @@ async fn only_the_newest_revision_writes_results() {
     let (stop, worker) = f.start_worker();
 
     let done = f.wait_finished(&[old, new]).await;
-    assert_eq!(done[0].status, "superseded");
-    assert_eq!(done[1].status, "succeeded");
+    assert_eq!(done[0].status, JobStatus::Superseded);
+    assert_eq!(done[1].status, JobStatus::Succeeded);
     let scenario = f.scenario().await;
-    assert_eq!(scenario.status, "calculated");
+    assert_eq!(scenario.status, ScenarioStatus::Calculated);
     assert_eq!(
         parsed(scenario.techno_economics),
         safapac_testkit::golden::engine_results(&new_inputs).0
@@ -260,7 +258,7 @@ async fn duplicate_deliveries_write_once() {
     let (stop, worker) = f.start_worker();
 
     let done = f.wait_finished(&[job]).await;
-    assert_eq!(done[0].status, "succeeded");
+    assert_eq!(done[0].status, JobStatus::Succeeded);
     assert_eq!(
         done[0].attempts, 1,
         "exactly one delivery ran the calculation"

@@ -10,6 +10,7 @@ use actix_web::{HttpResponse, web};
 use safapac_cache::Entry;
 use safapac_core::{CalcRequest, master::MasterData};
 use safapac_db::jobs::{self, Finish, Submission};
+use safapac_db::status::{JobStatus, ScenarioStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -263,7 +264,8 @@ async fn hand_over(state: &AppState, job_id: Uuid) -> Result<(), ApiError> {
 pub struct CalculationStatusBody {
     pub scenario_id: Uuid,
     /// `draft`, `calculating`, `calculated` or `failed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ScenarioStatus,
     pub message: String,
     #[schema(value_type = Option<Object>)]
     pub techno_economics: Option<Value>,
@@ -273,15 +275,15 @@ pub struct CalculationStatusBody {
     pub resolved_inputs: Option<Value>,
 }
 
-fn status_message(status: &str, error: Option<&str>) -> String {
+fn status_message(status: ScenarioStatus, error: Option<&str>) -> String {
     match status {
-        "calculated" => "Calculation complete".to_owned(),
-        "calculating" => "Calculation in progress".to_owned(),
-        "failed" => match error {
+        ScenarioStatus::Calculated => "Calculation complete".to_owned(),
+        ScenarioStatus::Calculating => "Calculation in progress".to_owned(),
+        ScenarioStatus::Failed => match error {
             Some(reason) => format!("Calculation failed: {reason}. Please try again."),
             None => "Calculation failed. Please try again.".to_owned(),
         },
-        _ => "Calculation not started".to_owned(),
+        ScenarioStatus::Draft => "Calculation not started".to_owned(),
     }
 }
 
@@ -311,7 +313,7 @@ pub async fn status(
         .await?
         .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
     drop(conn);
-    let message = status_message(&found.status, found.error.as_deref());
+    let message = status_message(found.status, found.error.as_deref());
     let body = match (&found.techno_economics, &found.financials, &found.inputs) {
         // Stored results are passed through as text: a poll never re-parses 50 KB of JSON.
         (Some(te), Some(fin), Some(inputs)) => {
@@ -343,7 +345,8 @@ pub struct JobBody {
     pub scenario_id: Uuid,
     pub revision: i64,
     /// `queued`, `running`, `succeeded`, `failed` or `superseded`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: JobStatus,
     pub attempts: i32,
     pub synchronous: bool,
     pub error: Option<String>,

@@ -10,6 +10,7 @@ use futures_util::future::LocalBoxFuture;
 use safapac_core::master::MasterData;
 use safapac_db::models::{MasterIds, ScenarioHead, ScenarioHeadWithRefs, ScenarioWithRefs};
 use safapac_db::scenarios::{DraftChanges, MAX_SCENARIOS, NewScenario, ScenarioChanges};
+use safapac_db::status::ScenarioStatus;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -39,7 +40,8 @@ pub struct ScenarioSummary {
     pub scenario_name: String,
     pub scenario_order: i32,
     /// `draft`, `calculating`, `calculated` or `failed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ScenarioStatus,
     pub process: Process,
     pub feedstock: Feedstock,
     pub country: Country,
@@ -102,7 +104,7 @@ impl ScenarioSummary {
             project_id: head.project_id,
             scenario_name: head.scenario_name.clone(),
             scenario_order: head.scenario_order,
-            status: head.status.clone(),
+            status: head.status,
             process: process.into(),
             feedstock: feedstock.into(),
             country: country.into(),
@@ -338,7 +340,8 @@ impl DraftRequest {
 #[serde(rename_all = "camelCase")]
 pub struct DraftResponse {
     pub id: Uuid,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ScenarioStatus,
     pub message: &'static str,
     /// The merged inputs, keys in camelCase.
     #[schema(value_type = Object)]
