@@ -73,7 +73,7 @@ impl World {
                 .await
                 .unwrap()
                 .unwrap();
-            ids.push(s[0].scenario.id);
+            ids.push(s[0].id);
         }
         ids
     }

@@ -1,4 +1,4 @@
-//! This replica's master-data documents (DESIGN D5; the machinery, shared with the worker, is
+//! This replica's master-data documents (the machinery, shared with the worker, is
 //! `safapac-cache`): the dashboard's `GET /master-data` document, served as stored, and the
 //! engine's reference data, which calculation inputs are validated against.
 
@@ -27,26 +27,34 @@ impl MasterCaches {
         pool: DbPool,
         counters: Arc<CacheCounters>,
     ) -> MasterCaches {
-        let dashboard_pool = pool.clone();
+        let engine = Arc::new(safapac_cache::engine_master_data(
+            settings.clone(),
+            conn.clone(),
+            pool,
+            counters.clone(),
+        ));
+        // The dashboard's document is the engine's, in the dashboard's shape: one read of
+        // PostgreSQL fills both, and they cannot disagree.
+        let source = engine.clone();
         let load: Loader = Box::new(move || {
-            let pool = dashboard_pool.clone();
+            let source = source.clone();
             Box::pin(async move {
-                let document = master_data::load(&pool).await?;
-                Ok(serde_json::to_string(&document)?)
+                let engine = source.get().await?;
+                Ok(serde_json::to_string(&master_data::MasterData::from(
+                    &engine.value,
+                ))?)
             })
         });
         MasterCaches {
             dashboard: Arc::new(DocumentCache::new(
-                settings.clone(),
-                conn.clone(),
+                settings,
+                conn,
                 DASHBOARD_DOCUMENT,
                 load,
                 |_| Ok(()),
-                counters.clone(),
+                counters,
             )),
-            engine: Arc::new(safapac_cache::engine_master_data(
-                settings, conn, pool, counters,
-            )),
+            engine,
         }
     }
 
@@ -56,6 +64,23 @@ impl MasterCaches {
 
     pub async fn engine(&self) -> Result<Arc<Entry<MasterData>>, ApiError> {
         Ok(self.engine.get().await?)
+    }
+
+    /// `build`'s answer from this replica's copy of the engine's master data: the one source
+    /// of the master rows a response names. A row added since the copy was loaded is not in
+    /// it (`build` answers `None`): the copy is then dropped and read again, once.
+    pub async fn naming<T>(&self, build: impl Fn(&MasterData) -> Option<T>) -> Result<T, ApiError> {
+        let master = self.engine().await?;
+        if let Some(answer) = build(&master.value) {
+            return Ok(answer);
+        }
+        self.engine.forget().await;
+        let master = self.engine().await?;
+        build(&master.value).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "a scenario refers to a master row the master data does not have"
+            ))
+        })
     }
 
     /// Reads Postgres now; every process drops its copies of either document.

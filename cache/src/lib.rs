@@ -1,4 +1,4 @@
-//! The master-data cache (DESIGN D5), shared by the API and the worker: each process keeps an
+//! The master-data cache, shared by the API and the worker: each process keeps an
 //! in-process copy of a master-data document, backed by Redis through `cached` (shared by
 //! every replica, 1 h TTL), backed by Postgres.
 //!

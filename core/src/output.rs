@@ -1,6 +1,6 @@
-//! The result document (spec §8): `technoEconomics`, `financials` and `resolvedInputs`, as the
+//! The result document (docs/engine.md §10): `technoEconomics`, `financials` and `resolvedInputs`, as the
 //! synchronous calculate endpoint returns it. Serialised straight from the figures, so no
-//! intermediate JSON tree is built; every non-finite float is written as 0.0 (spec §8.5).
+//! intermediate JSON tree is built; every non-finite float is written as 0.0 (docs/engine.md §10.4).
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -104,7 +104,7 @@ fn serialize_traceables<M: SerializeMap>(
     Ok(())
 }
 
-/// The `technoEconomics` object (spec §8.2).
+/// The `technoEconomics` object (docs/engine.md §10.1).
 pub struct TechnoEconomics<'a>(&'a Calculation);
 
 impl Serialize for TechnoEconomics<'_> {
@@ -171,7 +171,7 @@ impl Serialize for TechnoEconomics<'_> {
     }
 }
 
-/// The `financials` object (spec §8.3).
+/// The `financials` object (docs/engine.md §10.2).
 pub struct Financials<'a>(&'a Calculation);
 
 impl Serialize for Financials<'_> {

@@ -1,4 +1,4 @@
-//! The reference record for a (process, feedstock, country) combination (spec §4): the
+//! The reference record for a (process, feedstock, country) combination (docs/engine.md §5): the
 //! reference TCI and capacity for capital scaling, the conversion-process carbon intensity,
 //! and the reference hydrogen consumption used when the request names no hydrogen utility.
 

@@ -1,10 +1,10 @@
-//! Unit normalisation (spec §3): a quantity's value times its unit's factor gives the value in
+//! Unit normalisation (docs/engine.md §4): a quantity's value times its unit's factor gives the value in
 //! the base unit of the unit's group. Unlike the original, a unit must exist and belong to a
 //! group that can apply to the field (bugs B12, B15).
 
 use crate::master::{MasterData, UnitOfMeasure};
 
-/// Unit group ids (spec §3.2).
+/// Unit group ids (docs/engine.md §4.2).
 pub mod group {
     pub const CAPACITY: i32 = 1;
     pub const DENSITY: i32 = 2;

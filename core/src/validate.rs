@@ -1,4 +1,4 @@
-//! The rules a request must satisfy before any arithmetic (spec §10, §11.2).
+//! The rules a request must satisfy before any arithmetic (docs/engine.md §12).
 //!
 //! The bounds reject what the original crashed on, divided by zero with, or turned into
 //! meaningless numbers, and keep every intermediate product far inside the range of `f64`, so
@@ -69,7 +69,7 @@ pub const LIFETIME_YEARS: (i64, i64) = (1, 100);
 pub const DISCOUNT_RATIO: (f64, f64) = (-0.9, 1.0);
 
 pub const MAX_NAME_CHARS: usize = 200;
-/// Most entries per list (API contract §3.10): feedstocks, utilities, products.
+/// Most entries per list (docs/api.md, "Calculations"): feedstocks, utilities, products.
 pub const MAX_FEEDSTOCKS: usize = 10;
 pub const MAX_UTILITIES: usize = 10;
 pub const MAX_PRODUCTS: usize = 20;

@@ -1,5 +1,5 @@
-//! Parity with the original engine: every golden case of `tests/data/cases.json` (copied from
-//! `shared/golden/`) must give the same technoEconomics and financials, traceables included:
+//! Parity with the original engine: every golden case of `tests/data/cases.json` (inputs with
+//! the outputs the original engine computed for them) must give the same technoEconomics and financials, traceables included:
 //! every expected key present, every number within 1e-9 relative (1e-9 absolute near zero),
 //! every string (names, units and display text) identical.
 

@@ -6,7 +6,7 @@
 use safapac_core::{ErrorKind, ValidationErrors, calculate, master::MasterData};
 use serde_json::{Value, json};
 
-/// The worked example of the spec (§12.1), as the dashboard sends it.
+/// The worked example of docs/engine.md §15, as the dashboard sends it.
 fn valid() -> Value {
     json!({
         "processId": 1, "feedstockId": 1, "countryId": 1,

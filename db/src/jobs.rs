@@ -1,4 +1,4 @@
-//! Calculation jobs (DESIGN.md D3): Postgres is the source of truth for every job, the queue
+//! Calculation jobs: Postgres is the source of truth for every job, the queue
 //! only carries job ids. Every status change is an `UPDATE … WHERE` on the expected current
 //! state, so a duplicate or redelivered message changes nothing, and results are written only
 //! while the job's revision is still the scenario's.

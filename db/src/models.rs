@@ -59,6 +59,28 @@ pub struct Scenario {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Scenario {
+    pub fn head(&self) -> ScenarioHead {
+        ScenarioHead {
+            id: self.id,
+            project_id: self.project_id,
+            scenario_name: self.scenario_name.clone(),
+            scenario_order: self.scenario_order,
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    pub fn master_ids(&self) -> MasterIds {
+        MasterIds {
+            process_id: self.process_id,
+            feedstock_id: self.feedstock_id,
+            country_id: self.country_id,
+        }
+    }
+}
+
 /// What a scenario summary shows: no inputs and no results, which run to tens of KB.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = scenarios, check_for_backend(diesel::pg::Pg))]
@@ -79,99 +101,6 @@ pub struct MasterIds {
     pub process_id: i32,
     pub feedstock_id: i32,
     pub country_id: i32,
-}
-
-/// A scenario's head together with the master rows it refers to.
-#[derive(Debug, Clone)]
-pub struct ScenarioHeadWithRefs {
-    pub head: ScenarioHead,
-    pub process: ProcessTechnology,
-    pub feedstock: Feedstock,
-    pub country: Country,
-}
-
-/// A scenario together with the master rows it refers to, as the API shows it.
-#[derive(Debug, Clone)]
-pub struct ScenarioWithRefs {
-    pub scenario: Scenario,
-    pub process: ProcessTechnology,
-    pub feedstock: Feedstock,
-    pub country: Country,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = process_technologies, check_for_backend(diesel::pg::Pg))]
-pub struct ProcessTechnology {
-    pub id: i32,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = countries, check_for_backend(diesel::pg::Pg))]
-pub struct Country {
-    pub id: i32,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = products, check_for_backend(diesel::pg::Pg))]
-pub struct Product {
-    pub id: i32,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = feedstocks, check_for_backend(diesel::pg::Pg))]
-pub struct Feedstock {
-    pub id: i32,
-    pub name: String,
-    pub carbon_content_kg_c_per_kg: f64,
-    pub energy_content_mj_per_kg: f64,
-    pub ci_ref_gco2e_per_mj: f64,
-    pub price_ref_usd_per_unit: f64,
-    pub yield_ref: f64,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = utilities, check_for_backend(diesel::pg::Pg))]
-pub struct Utility {
-    pub id: i32,
-    pub name: String,
-    pub carbon_content_kg_c_per_kg: f64,
-    pub energy_content_mj_per_kg: f64,
-    pub ci_ref_gco2e_per_mj: f64,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = unit_groups, check_for_backend(diesel::pg::Pg))]
-pub struct UnitGroup {
-    pub id: i32,
-    pub name: String,
-    pub base_unit_name: String,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = units_of_measure, check_for_backend(diesel::pg::Pg))]
-pub struct UnitOfMeasure {
-    pub id: i32,
-    pub unit_group_id: i32,
-    pub name: String,
-    pub display_name: Option<String>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = unit_conversions, check_for_backend(diesel::pg::Pg))]
-pub struct UnitConversion {
-    pub unit_id: i32,
-    pub conversion_factor: f64,
-}
-
-/// A unit with its group and conversion factor.
-#[derive(Debug, Clone)]
-pub struct Unit {
-    pub unit: UnitOfMeasure,
-    pub group: UnitGroup,
-    pub conversion: UnitConversion,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

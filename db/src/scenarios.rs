@@ -51,7 +51,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     project_id: Uuid,
-) -> Result<Option<Vec<ScenarioWithRefs>>, DbError> {
+) -> Result<Option<Vec<Scenario>>, DbError> {
     if project_queries::find(conn, user_id, project_id)
         .await?
         .is_none()
@@ -90,50 +90,6 @@ pub async fn project_with_heads(
     .await
 }
 
-/// [`project_with_heads`] with the master rows joined in PostgreSQL: a project's page when
-/// the caller's copy of the master data lacks one of them. One statement (the project comes
-/// with every scenario row), without inputs or results. `None`: no such project for this user.
-pub async fn project_with_summaries(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    project_id: Uuid,
-) -> Result<Option<(Project, Vec<ScenarioHeadWithRefs>)>, DbError> {
-    let rows: Vec<(ScenarioHead, Project, ProcessTechnology, Feedstock, Country)> =
-        scenarios::table
-            .inner_join(projects::table)
-            .inner_join(process_technologies::table)
-            .inner_join(feedstocks::table)
-            .inner_join(countries::table)
-            .filter(projects::user_id.eq(user_id))
-            .filter(scenarios::project_id.eq(project_id))
-            .select((
-                ScenarioHead::as_select(),
-                Project::as_select(),
-                ProcessTechnology::as_select(),
-                Feedstock::as_select(),
-                Country::as_select(),
-            ))
-            .order(scenarios::scenario_order)
-            .load(conn)
-            .await?;
-    split_project(
-        conn,
-        user_id,
-        project_id,
-        rows,
-        |(head, project, process, feedstock, country)| {
-            let refs = ScenarioHeadWithRefs {
-                head,
-                process,
-                feedstock,
-                country,
-            };
-            (project, refs)
-        },
-    )
-    .await
-}
-
 /// Splits rows that each carry the project into the project and the rest of each row. With
 /// no rows (a project without scenarios, or none of the user's) the project is read alone.
 async fn split_project<R, H>(
@@ -165,7 +121,7 @@ pub async fn get(
     user_id: Uuid,
     scenario_id: Uuid,
     parent: Option<Uuid>,
-) -> Result<Option<ScenarioWithRefs>, DbError> {
+) -> Result<Option<Scenario>, DbError> {
     let found = load(
         conn,
         user_id,
@@ -182,19 +138,11 @@ async fn load(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     selection: Selection,
-) -> Result<Vec<ScenarioWithRefs>, DbError> {
+) -> Result<Vec<Scenario>, DbError> {
     let mut query = scenarios::table
         .inner_join(projects::table)
-        .inner_join(process_technologies::table)
-        .inner_join(feedstocks::table)
-        .inner_join(countries::table)
         .filter(projects::user_id.eq(user_id))
-        .select((
-            Scenario::as_select(),
-            ProcessTechnology::as_select(),
-            Feedstock::as_select(),
-            Country::as_select(),
-        ))
+        .select(Scenario::as_select())
         .order(scenarios::scenario_order)
         .into_boxed();
     match selection {
@@ -208,16 +156,7 @@ async fn load(
             query = query.filter(scenarios::project_id.eq(project_id));
         }
     }
-    let rows: Vec<(Scenario, ProcessTechnology, Feedstock, Country)> = query.load(conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(scenario, process, feedstock, country)| ScenarioWithRefs {
-            scenario,
-            process,
-            feedstock,
-            country,
-        })
-        .collect())
+    Ok(query.load(conn).await?)
 }
 
 /// Adds a scenario to an owned project. The project row is locked while the free orders are
@@ -227,7 +166,7 @@ pub async fn create(
     user_id: Uuid,
     project_id: Uuid,
     new: NewScenario,
-) -> Result<Option<ScenarioWithRefs>, DbError> {
+) -> Result<Option<Scenario>, DbError> {
     let created = retry::on_conflict(conn, async |conn| {
         let new = new.clone();
         conn.transaction::<_, DbError, _>(async move |conn| {
@@ -364,7 +303,7 @@ pub async fn update(
     scenario_id: Uuid,
     parent: Option<Uuid>,
     changes: ScenarioChanges,
-) -> Result<Option<ScenarioWithRefs>, DbError> {
+) -> Result<Option<Scenario>, DbError> {
     let updated = retry::on_conflict(conn, async |conn| {
         let changes = changes.clone();
         conn.transaction::<_, DbError, _>(async move |conn| {

@@ -49,7 +49,6 @@ async fn an_unrecorded_synchronous_job_is_handed_over_once_and_a_worker_records_
         .await
         .unwrap()
         .unwrap()[0]
-        .scenario
         .id;
     let submitted = jobs::submit(
         &mut conn,

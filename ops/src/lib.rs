@@ -1,5 +1,5 @@
 //! Operability shared by the SAFAPAC API and worker: the Prometheus registry and its series,
-//! readiness checks, the operator endpoints, and log set-up (DESIGN.md D8).
+//! readiness checks, the operator endpoints, and log set-up (see docs/architecture.md).
 
 pub mod http;
 pub mod logging;

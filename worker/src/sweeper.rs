@@ -1,4 +1,5 @@
-//! The sweeper: makes every job end, whatever happened to its messages (DESIGN.md D3).
+//! The sweeper: makes every job end, whatever happened to its messages (PostgreSQL holds
+//! every job; the queue only carries ids).
 //!
 //! Each pass re-pushes jobs left `queued` (their push failed, or Redis lost the queue),
 //! hands jobs `running` past their deadline to a new delivery or fails them once out of

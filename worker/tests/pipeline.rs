@@ -59,7 +59,6 @@ impl Fixture {
             .await
             .unwrap()
             .unwrap()[0]
-            .scenario
             .id;
         drop(conn);
         Fixture {
@@ -105,7 +104,6 @@ impl Fixture {
             .await
             .unwrap()
             .unwrap()
-            .scenario
     }
 
     /// Waits until every given job has left `queued`/`running`.

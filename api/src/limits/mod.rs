@@ -1,4 +1,4 @@
-//! Rate limits that hold across replicas (DESIGN D4): GCRA buckets in Redis keyed
+//! Rate limits that hold across replicas: GCRA buckets in Redis keyed
 //! `{prefix}:rl:{policy}:{subject}`, checked by a `from_fn` middleware on the limited routes.
 //! While Redis cannot be reached, the same quotas are counted per process (feature
 //! `governor`), and actix-governor shields every route against floods.

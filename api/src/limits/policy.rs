@@ -1,4 +1,4 @@
-//! The limited operations and their defaults (api-contract §2.7).
+//! The limited operations and their defaults (docs/api.md, "Rate limits").
 
 use std::time::Duration;
 

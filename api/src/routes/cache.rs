@@ -1,4 +1,4 @@
-//! `GET /cache/status` and `POST /cache/invalidate` (api-contract §3.8; admin only).
+//! `GET /cache/status` and `POST /cache/invalidate` (admin only).
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};

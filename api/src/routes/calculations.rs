@@ -25,7 +25,7 @@ use crate::wire;
 
 const SCENARIO_NOT_FOUND: &str = "Scenario not found";
 const JOB_NOT_FOUND: &str = "Job not found";
-/// A synchronous calculation that has not finished by then fails (API contract §3.10).
+/// A synchronous calculation that has not finished by then fails.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The `CalculationInputs` document, checked by the engine itself (all problems at once).
@@ -258,7 +258,7 @@ async fn hand_over(state: &AppState, job_id: Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The poll body (API contract §3.10): results only when `calculated`.
+/// The poll body: results only when `calculated`.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CalculationStatusBody {

@@ -1,10 +1,9 @@
 //! The master-data reads: shared by every authenticated user, ordered by id (units by group,
-//! then name).
+//! then name), all served from this replica's cached copy of the engine's master data.
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use safapac_core::master;
-use safapac_db::{DbPool, models};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -98,26 +97,10 @@ pub struct MasterData {
     pub units: Vec<Unit>,
 }
 
-impl From<models::ProcessTechnology> for Process {
-    fn from(row: models::ProcessTechnology) -> Self {
-        Process {
-            id: row.id,
-            name: row.name,
-        }
-    }
-}
+// The wire rows are made from the engine's master data only: the one copy every replica
+// caches, which calculations are validated against too, so what the dashboard lists and
+// what the engine accepts cannot disagree.
 
-impl From<models::Country> for Country {
-    fn from(row: models::Country) -> Self {
-        Country {
-            id: row.id,
-            name: row.name,
-        }
-    }
-}
-
-/// The same three from the engine's copy of the master data (a project's page names its
-/// scenarios' rows from it).
 impl From<&master::ProcessTechnology> for Process {
     fn from(row: &master::ProcessTechnology) -> Self {
         Process {
@@ -130,6 +113,15 @@ impl From<&master::ProcessTechnology> for Process {
 impl From<&master::Country> for Country {
     fn from(row: &master::Country) -> Self {
         Country {
+            id: row.id,
+            name: row.name.clone(),
+        }
+    }
+}
+
+impl From<&master::Product> for Product {
+    fn from(row: &master::Product) -> Self {
+        Product {
             id: row.id,
             name: row.name.clone(),
         }
@@ -150,34 +142,11 @@ impl From<&master::Feedstock> for Feedstock {
     }
 }
 
-impl From<models::Product> for Product {
-    fn from(row: models::Product) -> Self {
-        Product {
-            id: row.id,
-            name: row.name,
-        }
-    }
-}
-
-impl From<models::Feedstock> for Feedstock {
-    fn from(row: models::Feedstock) -> Self {
-        Feedstock {
-            id: row.id,
-            name: row.name,
-            carbon_content_kg_c_per_kg: row.carbon_content_kg_c_per_kg,
-            energy_content_mj_per_kg: row.energy_content_mj_per_kg,
-            ci_ref_gco2e_per_mj: row.ci_ref_gco2e_per_mj,
-            price_ref_usd_per_unit: row.price_ref_usd_per_unit,
-            yield_ref: row.yield_ref,
-        }
-    }
-}
-
-impl From<models::Utility> for Utility {
-    fn from(row: models::Utility) -> Self {
+impl From<&master::Utility> for Utility {
+    fn from(row: &master::Utility) -> Self {
         Utility {
             id: row.id,
-            name: row.name,
+            name: row.name.clone(),
             carbon_content_kg_c_per_kg: row.carbon_content_kg_c_per_kg,
             energy_content_mj_per_kg: row.energy_content_mj_per_kg,
             ci_ref_gco2e_per_mj: row.ci_ref_gco2e_per_mj,
@@ -185,42 +154,56 @@ impl From<models::Utility> for Utility {
     }
 }
 
-impl From<models::Unit> for Unit {
-    fn from(row: models::Unit) -> Self {
-        Unit {
-            id: row.unit.id,
-            unit_group_id: row.unit.unit_group_id,
-            name: row.unit.name,
-            display_name: row.unit.display_name,
-            group: UnitGroup {
-                id: row.group.id,
-                name: row.group.name,
-                base_unit_name: row.group.base_unit_name,
-            },
-            conversion: UnitConversion {
-                unit_id: row.conversion.unit_id,
-                conversion_factor: row.conversion.conversion_factor,
-            },
+/// Every unit that has a group and a conversion factor, ordered by group, then name.
+fn units_of(data: &master::MasterData) -> Vec<Unit> {
+    let mut units: Vec<Unit> = data
+        .units_of_measure
+        .iter()
+        .filter_map(|unit| {
+            let group = data
+                .unit_groups
+                .iter()
+                .find(|g| g.id == unit.unit_group_id)?;
+            let conversion = data
+                .unit_conversions
+                .iter()
+                .find(|c| c.unit_id == unit.id)?;
+            Some(Unit {
+                id: unit.id,
+                unit_group_id: unit.unit_group_id,
+                name: unit.name.clone(),
+                display_name: Some(unit.display_name.clone()),
+                group: UnitGroup {
+                    id: group.id,
+                    name: group.name.clone(),
+                    base_unit_name: group.base_unit_name.clone(),
+                },
+                conversion: UnitConversion {
+                    unit_id: conversion.unit_id,
+                    conversion_factor: conversion.conversion_factor,
+                },
+            })
+        })
+        .collect();
+    units.sort_by(|a, b| (a.unit_group_id, &a.name).cmp(&(b.unit_group_id, &b.name)));
+    units
+}
+
+fn rows<'a, R: 'a, T: From<&'a R>>(rows: &'a [R]) -> Vec<T> {
+    rows.iter().map(T::from).collect()
+}
+
+impl From<&master::MasterData> for MasterData {
+    fn from(data: &master::MasterData) -> Self {
+        MasterData {
+            processes: rows(&data.process_technologies),
+            feedstocks: rows(&data.feedstocks),
+            utilities: rows(&data.utilities),
+            products: rows(&data.products),
+            countries: rows(&data.countries),
+            units: units_of(data),
         }
     }
-}
-
-fn converted<R, T: From<R>>(rows: Vec<R>) -> Vec<T> {
-    rows.into_iter().map(T::from).collect()
-}
-
-/// Every master table in one document, read from Postgres.
-pub async fn load(pool: &DbPool) -> Result<MasterData, safapac_db::DbError> {
-    let mut conn = pool.get().await?;
-    let db = &mut conn;
-    Ok(MasterData {
-        processes: converted(safapac_db::master::processes(db).await?),
-        feedstocks: converted(safapac_db::master::feedstocks(db).await?),
-        utilities: converted(safapac_db::master::utilities(db).await?),
-        products: converted(safapac_db::master::products(db).await?),
-        countries: converted(safapac_db::master::countries(db).await?),
-        units: converted(safapac_db::master::units(db).await?),
-    })
 }
 
 /// Every master table in one document, from the cache (this replica's copy, else Redis, else
@@ -282,9 +265,8 @@ pub async fn process_technologies(
     state: web::Data<AppState>,
     _: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let rows: Vec<Process> = converted(safapac_db::master::processes(&mut conn).await?);
-    Ok(HttpResponse::Ok().json(rows))
+    let master = state.master_cache.engine().await?;
+    Ok(HttpResponse::Ok().json(rows::<_, Process>(&master.value.process_technologies)))
 }
 
 #[utoipa::path(
@@ -293,9 +275,8 @@ pub async fn process_technologies(
     responses((status = 200, body = Vec<Feedstock>), (status = 401, body = ErrorBody))
 )]
 pub async fn feedstocks(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let rows: Vec<Feedstock> = converted(safapac_db::master::feedstocks(&mut conn).await?);
-    Ok(HttpResponse::Ok().json(rows))
+    let master = state.master_cache.engine().await?;
+    Ok(HttpResponse::Ok().json(rows::<_, Feedstock>(&master.value.feedstocks)))
 }
 
 #[utoipa::path(
@@ -304,9 +285,8 @@ pub async fn feedstocks(state: web::Data<AppState>, _: AuthUser) -> Result<HttpR
     responses((status = 200, body = Vec<Country>), (status = 401, body = ErrorBody))
 )]
 pub async fn countries(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let rows: Vec<Country> = converted(safapac_db::master::countries(&mut conn).await?);
-    Ok(HttpResponse::Ok().json(rows))
+    let master = state.master_cache.engine().await?;
+    Ok(HttpResponse::Ok().json(rows::<_, Country>(&master.value.countries)))
 }
 
 #[utoipa::path(
@@ -315,9 +295,8 @@ pub async fn countries(state: web::Data<AppState>, _: AuthUser) -> Result<HttpRe
     responses((status = 200, body = Vec<Utility>), (status = 401, body = ErrorBody))
 )]
 pub async fn utilities(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let rows: Vec<Utility> = converted(safapac_db::master::utilities(&mut conn).await?);
-    Ok(HttpResponse::Ok().json(rows))
+    let master = state.master_cache.engine().await?;
+    Ok(HttpResponse::Ok().json(rows::<_, Utility>(&master.value.utilities)))
 }
 
 #[utoipa::path(
@@ -326,9 +305,8 @@ pub async fn utilities(state: web::Data<AppState>, _: AuthUser) -> Result<HttpRe
     responses((status = 200, body = Vec<Product>), (status = 401, body = ErrorBody))
 )]
 pub async fn products(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let rows: Vec<Product> = converted(safapac_db::master::products(&mut conn).await?);
-    Ok(HttpResponse::Ok().json(rows))
+    let master = state.master_cache.engine().await?;
+    Ok(HttpResponse::Ok().json(rows::<_, Product>(&master.value.products)))
 }
 
 #[utoipa::path(
@@ -337,7 +315,6 @@ pub async fn products(state: web::Data<AppState>, _: AuthUser) -> Result<HttpRes
     responses((status = 200, body = Vec<Unit>), (status = 401, body = ErrorBody))
 )]
 pub async fn units(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.conn().await?;
-    let rows: Vec<Unit> = converted(safapac_db::master::units(&mut conn).await?);
-    Ok(HttpResponse::Ok().json(rows))
+    let master = state.master_cache.engine().await?;
+    Ok(HttpResponse::Ok().json(units_of(&master.value)))
 }

@@ -133,35 +133,22 @@ pub async fn get_project(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let project_id = path.into_inner();
-    // The master rows the scenarios name come from this replica's copy of the master data,
-    // the one `GET /master-data` serves: PostgreSQL reads two tables instead of five. The
-    // copy is fetched before a connection is taken (filling it may need one).
-    let master = match state.master_cache.engine().await {
-        Ok(master) => Some(master),
-        Err(e) => {
-            tracing::warn!(error = %e, "master data unavailable from the cache; joining in PostgreSQL");
-            None
-        }
-    };
     let mut conn = state.conn().await?;
     let (project, heads) =
         safapac_db::scenarios::project_with_heads(&mut conn, user.id, project_id)
             .await?
             .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
-    let from_copy: Option<Vec<ScenarioSummary>> = master.and_then(|master| {
-        heads
-            .iter()
-            .map(|(head, ids)| ScenarioSummary::from_master(head, ids, &master.value))
-            .collect()
-    });
-    let summaries = match from_copy {
-        Some(summaries) => summaries,
-        // A master row the copy does not know yet (added since it was loaded).
-        None => safapac_db::scenarios::project_with_summaries(&mut conn, user.id, project_id)
-            .await?
-            .map(|(_, rows)| rows.into_iter().map(ScenarioSummary::from).collect())
-            .unwrap_or_default(),
-    };
+    // The connection goes back first: filling the master-data copy may need one.
+    drop(conn);
+    let summaries: Vec<ScenarioSummary> = state
+        .master_cache
+        .naming(|master| {
+            heads
+                .iter()
+                .map(|(head, ids)| ScenarioSummary::from_master(head, ids, master))
+                .collect()
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ProjectWithScenarios {
         project: Project::from(ProjectWithCount {
             project,

@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 use safapac_core::master::MasterData;
-use safapac_db::models::{MasterIds, ScenarioHead, ScenarioHeadWithRefs, ScenarioWithRefs};
+use safapac_db::models::{MasterIds, Scenario, ScenarioHead};
 use safapac_db::scenarios::{DraftChanges, MAX_SCENARIOS, NewScenario, ScenarioChanges};
 use safapac_db::status::ScenarioStatus;
 use serde::de::IgnoredAny;
@@ -69,23 +69,6 @@ pub struct ScenarioDetail {
     pub financial_analysis: Option<String>,
 }
 
-impl From<ScenarioHeadWithRefs> for ScenarioSummary {
-    fn from(row: ScenarioHeadWithRefs) -> Self {
-        ScenarioSummary {
-            id: row.head.id,
-            project_id: row.head.project_id,
-            scenario_name: row.head.scenario_name,
-            scenario_order: row.head.scenario_order,
-            status: row.head.status,
-            process: row.process.into(),
-            feedstock: row.feedstock.into(),
-            country: row.country.into(),
-            created_at: row.head.created_at,
-            updated_at: row.head.updated_at,
-        }
-    }
-}
-
 impl ScenarioSummary {
     /// The summary of `head`, with the master rows it refers to looked up in `master`;
     /// `None` if one is missing there.
@@ -112,35 +95,21 @@ impl ScenarioSummary {
             updated_at: head.updated_at,
         })
     }
-}
 
-impl From<ScenarioWithRefs> for ScenarioSummary {
-    fn from(row: ScenarioWithRefs) -> Self {
-        ScenarioSummary {
-            id: row.scenario.id,
-            project_id: row.scenario.project_id,
-            scenario_name: row.scenario.scenario_name,
-            scenario_order: row.scenario.scenario_order,
-            status: row.scenario.status,
-            process: row.process.into(),
-            feedstock: row.feedstock.into(),
-            country: row.country.into(),
-            created_at: row.scenario.created_at,
-            updated_at: row.scenario.updated_at,
-        }
+    fn of(scenario: &Scenario, master: &MasterData) -> Option<Self> {
+        ScenarioSummary::from_master(&scenario.head(), &scenario.master_ids(), master)
     }
 }
 
-impl From<ScenarioWithRefs> for ScenarioDetail {
-    fn from(mut row: ScenarioWithRefs) -> Self {
-        let user_inputs = std::mem::take(&mut row.scenario.user_inputs);
-        let techno_economics = row.scenario.techno_economics.take();
-        let financial_analysis = row.scenario.financial_analysis.take();
+impl ScenarioDetail {
+    /// `scenario`'s inputs and results (moved, not copied: they run to tens of KB) under
+    /// its summary.
+    fn new(summary: ScenarioSummary, scenario: Scenario) -> Self {
         ScenarioDetail {
-            summary: row.into(),
-            user_inputs,
-            techno_economics,
-            financial_analysis,
+            summary,
+            user_inputs: scenario.user_inputs,
+            techno_economics: scenario.techno_economics,
+            financial_analysis: scenario.financial_analysis,
         }
     }
 }
@@ -416,7 +385,12 @@ pub async fn create(
     let created = safapac_db::scenarios::create(&mut conn, user.id, project_id, new)
         .await?
         .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
-    Ok(HttpResponse::Created().json(ScenarioSummary::from(created)))
+    drop(conn);
+    let summary = state
+        .master_cache
+        .naming(|master| ScenarioSummary::of(&created, master))
+        .await?;
+    Ok(HttpResponse::Created().json(summary))
 }
 
 /// The project's scenarios by ascending order, with inputs and results.
@@ -437,14 +411,25 @@ pub async fn list(
     ProjectOfScenarios(project_id): ProjectOfScenarios,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
-    let scenarios: Vec<ScenarioDetail> =
-        safapac_db::scenarios::list(&mut conn, user.id, project_id)
-            .await?
-            .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?
-            .into_iter()
-            .map(ScenarioDetail::from)
-            .collect();
-    Ok(HttpResponse::Ok().json(scenarios))
+    let scenarios = safapac_db::scenarios::list(&mut conn, user.id, project_id)
+        .await?
+        .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
+    drop(conn);
+    let summaries: Vec<ScenarioSummary> = state
+        .master_cache
+        .naming(|master| {
+            scenarios
+                .iter()
+                .map(|scenario| ScenarioSummary::of(scenario, master))
+                .collect()
+        })
+        .await?;
+    let details: Vec<ScenarioDetail> = summaries
+        .into_iter()
+        .zip(scenarios)
+        .map(|(summary, scenario)| ScenarioDetail::new(summary, scenario))
+        .collect();
+    Ok(HttpResponse::Ok().json(details))
 }
 
 #[utoipa::path(
@@ -468,7 +453,12 @@ pub async fn get(
         safapac_db::scenarios::get(&mut conn, user.id, path.scenario_id, path.project_id)
             .await?
             .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
-    Ok(HttpResponse::Ok().json(ScenarioDetail::from(scenario)))
+    drop(conn);
+    let summary = state
+        .master_cache
+        .naming(|master| ScenarioSummary::of(&scenario, master))
+        .await?;
+    Ok(HttpResponse::Ok().json(ScenarioDetail::new(summary, scenario)))
 }
 
 #[utoipa::path(
@@ -505,7 +495,12 @@ pub async fn update(
     )
     .await?
     .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
-    Ok(HttpResponse::Ok().json(ScenarioSummary::from(scenario)))
+    drop(conn);
+    let summary = state
+        .master_cache
+        .naming(|master| ScenarioSummary::of(&scenario, master))
+        .await?;
+    Ok(HttpResponse::Ok().json(summary))
 }
 
 #[utoipa::path(

@@ -1,4 +1,4 @@
-//! The dashboard's own call sequence (contract §6), checking every field it reads (§8).
+//! The dashboard's own call sequence, checking every field it reads.
 
 use actix_web::http::{Method, StatusCode};
 use base64::Engine as _;

@@ -28,7 +28,7 @@ pub struct ProductFigures {
     pub carbon_conversion_efficiency: f64,
 }
 
-/// One row of the cash-flow table (spec §7.7).
+/// One row of the cash-flow table (docs/engine.md §9.5).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CashFlowRow {
     pub year: i64,
@@ -42,7 +42,7 @@ pub struct CashFlowRow {
     pub cumulative_discounted_cash_flow: f64,
 }
 
-/// Financial analysis (spec §7.3–7.6).
+/// Financial analysis (docs/engine.md §9.1–§9.4).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinancialFigures {
     /// `T = TCI × 1e6`, USD.
@@ -63,7 +63,7 @@ pub struct FinancialFigures {
     pub cash_flow_table: Vec<CashFlowRow>,
 }
 
-/// Layers 1–4 and the financial analysis for one request (spec §5–§7).
+/// Layers 1–4 and the financial analysis for one request (docs/engine.md §6–§9).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     pub process_id: i32,

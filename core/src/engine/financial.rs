@@ -1,4 +1,4 @@
-//! The financial analysis (spec §7.3–7.7): a 28 % tax with straight-line depreciation, no
+//! The financial analysis (docs/engine.md §9): a 28 % tax with straight-line depreciation, no
 //! working capital, no loss carry-forward (quirk Q12); NPV, IRR and payback from the schedule.
 
 use super::figures::{CashFlowRow, FinancialFigures};
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn worked_example_from_the_spec() {
-        // spec §12.2: T = 400 MUSD, R = 1 177 500 000, M = 710 150 000, r = 7 %, n = 20.
+        // T = 400 MUSD, R = 1 177 500 000, M = 710 150 000, r = 7 %, n = 20.
         let f = analyse(400_000_000.0, 1_177_500_000.0, 710_150_000.0, 0.07, 20);
         assert_eq!(f.annual_cash_flow, 342_092_000.0);
         assert_eq!(f.npv, 3_224_127_521.277_113_4);

@@ -1,4 +1,4 @@
-//! Internal rate of return (spec §7.5).
+//! Internal rate of return (docs/engine.md §9.3).
 //!
 //! The original takes the real positive roots of the cash-flow polynomial. Every operating
 //! year has the same cash flow `A`, so with the investment `T` the IRR is the unique `r > -1`

@@ -1,4 +1,4 @@
-//! Layers 1–4 (spec §5–§7.2). Every formula keeps the original's evaluation order, since the
+//! Layers 1–4 (docs/engine.md §6–§8). Every formula keeps the original's evaluation order, since the
 //! order of floating-point operations decides the last bits that parity depends on.
 
 use crate::reference::ReferenceRecord;

@@ -399,7 +399,7 @@ pub(super) fn payback_period(cx: &Ctx, pool: &mut Pool) -> Traceable {
         calculation_steps: steps,
         metadata: fields!(pool;
             "payback_period_years" => payback,
-            // Infinite when the pre-tax flow is not positive: serialised as 0.0 (spec §8.5).
+            // Infinite when the pre-tax flow is not positive: serialised as 0.0 (docs/engine.md §10.4).
             "simple_payback_years" => simple_payback,
             "investment_recovered" => recovered,
             "years_to_recover" => payback,

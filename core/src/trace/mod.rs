@@ -1,4 +1,4 @@
-//! The 24 traceable breakdowns (spec §9): each reported metric with the formula, inputs,
+//! The 24 traceable breakdowns (docs/engine.md §11): each reported metric with the formula, inputs,
 //! components and calculation steps behind it, as the original presented them.
 //!
 //! Every traceable reports the engine's figure as its `value`, but its inputs and steps

@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 use super::pyfmt;
 
 /// A JSON number as the original emitted it: a float, or an integer where it produced one.
-/// Non-finite floats serialise as `0.0` (spec §8.5).
+/// Non-finite floats serialise as `0.0` (docs/engine.md §10.4).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Num {
     F(f64),
