@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use safapac_db::DbError;
 use serde::Serialize;
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::auth::password::PasswordError;
 use crate::auth::tokens::TokenError;
@@ -86,6 +86,30 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ValidationErrorBody {
     pub detail: Vec<FieldError>,
+}
+
+/// The answers every route about one of the caller's objects documents besides its own: no
+/// valid token (401), no such object of theirs (404), a malformed id or body (422).
+#[derive(IntoResponses)]
+#[allow(dead_code)] // documentation only: these answers come from `ApiError`
+pub enum OwnedObjectErrors {
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    #[response(status = 422)]
+    Invalid(ValidationErrorBody),
+}
+
+/// The answers every administrator route documents besides its own: no valid token (401),
+/// not an administrator (403).
+#[derive(IntoResponses)]
+#[allow(dead_code)] // documentation only: these answers come from `ApiError`
+pub enum AdminErrors {
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
 }
 
 /// Seconds a client should wait after a 503 before retrying.

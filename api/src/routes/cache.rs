@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::extract::AuthUser;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{AdminErrors, ApiError};
 use crate::routes::master_data::require_admin;
 
 /// This replica's cache. The first five fields keep the original's snake_case shape and
@@ -48,8 +48,7 @@ fn naive(time: DateTime<Utc>) -> String {
     security(("bearer" = [])),
     responses(
         (status = 200, body = CacheStatusBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)
+        AdminErrors,
     )
 )]
 pub async fn status(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
@@ -84,8 +83,7 @@ pub async fn status(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     security(("bearer" = [])),
     responses(
         (status = 200, body = MessageBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)
+        AdminErrors,
     )
 )]
 pub async fn invalidate(

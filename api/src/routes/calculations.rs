@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::extract::AuthUser;
-use crate::error::{ApiError, ErrorBody, FieldError, ValidationErrorBody};
+use crate::error::{ApiError, ErrorBody, FieldError, OwnedObjectErrors};
 use crate::json_body::{JsonBody, Validate};
 use crate::routes::scenarios::ScenarioPath;
 use crate::wire;
@@ -121,9 +121,7 @@ struct Accepted {
     request_body = CalculationInputs,
     responses(
         (status = 202, body = CalculationAccepted),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
         (status = 503, body = ErrorBody),
     )
 )]
@@ -171,9 +169,7 @@ fn results_body(techno_economics: &str, financials: &str, inputs: &str) -> Strin
     request_body = CalculationInputs,
     responses(
         (status = 200, body = CalculationResults),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
         (status = 503, body = ErrorBody),
     )
 )]
@@ -293,9 +289,7 @@ fn status_message(status: ScenarioStatus, error: Option<&str>) -> String {
     params(("scenario_id" = Uuid, Path)),
     responses(
         (status = 200, body = CalculationStatusBody),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
         (status = 503, body = ErrorBody),
     )
 )]
@@ -361,9 +355,7 @@ pub struct JobBody {
     params(("job_id" = Uuid, Path)),
     responses(
         (status = 200, body = JobBody),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
     )
 )]
 pub async fn get_job(

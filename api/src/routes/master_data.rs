@@ -11,7 +11,7 @@ use safapac_cache::Entry;
 
 use crate::AppState;
 use crate::auth::extract::AuthUser;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{AdminErrors, ApiError, ErrorBody};
 
 #[derive(Serialize, ToSchema)]
 pub struct Process {
@@ -228,8 +228,7 @@ pub async fn master_data(
     security(("bearer" = [])),
     responses(
         (status = 200, body = MasterData),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)
+        AdminErrors,
     )
 )]
 pub async fn master_data_fresh(
@@ -256,65 +255,43 @@ pub fn require_admin(user: AuthUser) -> Result<(), ApiError> {
     }
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/process-technologies", tag = "master data",
-    security(("bearer" = [])),
-    responses((status = 200, body = Vec<Process>), (status = 401, body = ErrorBody))
-)]
-pub async fn process_technologies(
-    state: web::Data<AppState>,
-    _: AuthUser,
-) -> Result<HttpResponse, ApiError> {
-    let master = state.master_cache.engine().await?;
-    Ok(HttpResponse::Ok().json(rows::<_, Process>(&master.value.process_technologies)))
+/// A single-list route, documented and answered from this replica's copy of the engine's
+/// master data: `$rows` makes the list from `$data`.
+macro_rules! master_list {
+    ($name:ident, $path:literal, $row:ty, |$data:ident| $rows:expr) => {
+        #[utoipa::path(
+                    get, path = $path, tag = "master data",
+                    security(("bearer" = [])),
+                    responses((status = 200, body = Vec<$row>), (status = 401, body = ErrorBody))
+                )]
+        pub async fn $name(
+            state: web::Data<AppState>,
+            _: AuthUser,
+        ) -> Result<HttpResponse, ApiError> {
+            let master = state.master_cache.engine().await?;
+            let $data = &master.value;
+            let rows: Vec<$row> = $rows;
+            Ok(HttpResponse::Ok().json(rows))
+        }
+    };
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/feedstocks", tag = "master data",
-    security(("bearer" = [])),
-    responses((status = 200, body = Vec<Feedstock>), (status = 401, body = ErrorBody))
-)]
-pub async fn feedstocks(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let master = state.master_cache.engine().await?;
-    Ok(HttpResponse::Ok().json(rows::<_, Feedstock>(&master.value.feedstocks)))
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/countries", tag = "master data",
-    security(("bearer" = [])),
-    responses((status = 200, body = Vec<Country>), (status = 401, body = ErrorBody))
-)]
-pub async fn countries(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let master = state.master_cache.engine().await?;
-    Ok(HttpResponse::Ok().json(rows::<_, Country>(&master.value.countries)))
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/utilities", tag = "master data",
-    security(("bearer" = [])),
-    responses((status = 200, body = Vec<Utility>), (status = 401, body = ErrorBody))
-)]
-pub async fn utilities(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let master = state.master_cache.engine().await?;
-    Ok(HttpResponse::Ok().json(rows::<_, Utility>(&master.value.utilities)))
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/products", tag = "master data",
-    security(("bearer" = [])),
-    responses((status = 200, body = Vec<Product>), (status = 401, body = ErrorBody))
-)]
-pub async fn products(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let master = state.master_cache.engine().await?;
-    Ok(HttpResponse::Ok().json(rows::<_, Product>(&master.value.products)))
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/units", tag = "master data",
-    security(("bearer" = [])),
-    responses((status = 200, body = Vec<Unit>), (status = 401, body = ErrorBody))
-)]
-pub async fn units(state: web::Data<AppState>, _: AuthUser) -> Result<HttpResponse, ApiError> {
-    let master = state.master_cache.engine().await?;
-    Ok(HttpResponse::Ok().json(units_of(&master.value)))
-}
+master_list!(
+    process_technologies,
+    "/api/v1/process-technologies",
+    Process,
+    |data| rows(&data.process_technologies)
+);
+master_list!(feedstocks, "/api/v1/feedstocks", Feedstock, |data| rows(
+    &data.feedstocks
+));
+master_list!(countries, "/api/v1/countries", Country, |data| rows(
+    &data.countries
+));
+master_list!(utilities, "/api/v1/utilities", Utility, |data| rows(
+    &data.utilities
+));
+master_list!(products, "/api/v1/products", Product, |data| rows(
+    &data.products
+));
+master_list!(units, "/api/v1/units", Unit, |data| units_of(data));

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::extract::AuthUser;
-use crate::error::{ApiError, ErrorBody, FieldError, ValidationErrorBody};
+use crate::error::{ApiError, ErrorBody, FieldError, OwnedObjectErrors, ValidationErrorBody};
 use crate::json_body::{JsonBody, Validate};
 use crate::routes::master_data::{Country, Feedstock, Process};
 use crate::routes::scenarios::ScenarioSummary;
@@ -122,9 +122,7 @@ pub async fn list_projects(
     params(("project_id" = Uuid, Path)),
     responses(
         (status = 200, body = ProjectWithScenarios),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
     )
 )]
 pub async fn get_project(
@@ -166,9 +164,7 @@ pub async fn get_project(
     request_body = ProjectRequest,
     responses(
         (status = 200, body = Project),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
     )
 )]
 pub async fn update_project(
@@ -196,9 +192,7 @@ pub async fn update_project(
     params(("project_id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
     )
 )]
 pub async fn delete_project(

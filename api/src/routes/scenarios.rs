@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::extract::AuthUser;
-use crate::error::{ApiError, ErrorBody, FieldError, ValidationErrorBody};
+use crate::error::{ApiError, ErrorBody, FieldError, OwnedObjectErrors};
 use crate::json_body::{JsonBody, Validate};
 use crate::routes::master_data::{Country, Feedstock, Process};
 use crate::wire::{
@@ -98,6 +98,15 @@ impl ScenarioSummary {
 
     fn of(scenario: &Scenario, master: &MasterData) -> Option<Self> {
         ScenarioSummary::from_master(&scenario.head(), &scenario.master_ids(), master)
+    }
+
+    /// The summary of `scenario`, named from this replica's master data. Call it without a
+    /// pooled connection held: filling the copy may need one.
+    async fn named(state: &AppState, scenario: &Scenario) -> Result<Self, ApiError> {
+        state
+            .master_cache
+            .naming(|master| ScenarioSummary::of(scenario, master))
+            .await
     }
 }
 
@@ -364,10 +373,8 @@ pub struct ScenarioPath {
     responses(
         (status = 201, body = ScenarioSummary),
         (status = 400, description = "Project already has 3 scenarios", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        OwnedObjectErrors,
         (status = 409, description = "Requested order already in use", body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
     )
 )]
 pub async fn create(
@@ -386,11 +393,7 @@ pub async fn create(
         .await?
         .ok_or(ApiError::NotFound(PROJECT_NOT_FOUND))?;
     drop(conn);
-    let summary = state
-        .master_cache
-        .naming(|master| ScenarioSummary::of(&created, master))
-        .await?;
-    Ok(HttpResponse::Created().json(summary))
+    Ok(HttpResponse::Created().json(ScenarioSummary::named(&state, &created).await?))
 }
 
 /// The project's scenarios by ascending order, with inputs and results.
@@ -400,9 +403,7 @@ pub async fn create(
     params(ProjectQuery),
     responses(
         (status = 200, body = Vec<ScenarioDetail>),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
     )
 )]
 pub async fn list(
@@ -438,9 +439,7 @@ pub async fn list(
     params(("scenario_id" = Uuid, Path)),
     responses(
         (status = 200, body = ScenarioDetail),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
     )
 )]
 pub async fn get(
@@ -454,10 +453,7 @@ pub async fn get(
             .await?
             .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
     drop(conn);
-    let summary = state
-        .master_cache
-        .naming(|master| ScenarioSummary::of(&scenario, master))
-        .await?;
+    let summary = ScenarioSummary::named(&state, &scenario).await?;
     Ok(HttpResponse::Ok().json(ScenarioDetail::new(summary, scenario)))
 }
 
@@ -468,10 +464,8 @@ pub async fn get(
     request_body = UpdateScenarioRequest,
     responses(
         (status = 200, body = ScenarioSummary),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        OwnedObjectErrors,
         (status = 409, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
     )
 )]
 pub async fn update(
@@ -496,11 +490,7 @@ pub async fn update(
     .await?
     .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
     drop(conn);
-    let summary = state
-        .master_cache
-        .naming(|master| ScenarioSummary::of(&scenario, master))
-        .await?;
-    Ok(HttpResponse::Ok().json(summary))
+    Ok(HttpResponse::Ok().json(ScenarioSummary::named(&state, &scenario).await?))
 }
 
 #[utoipa::path(
@@ -509,9 +499,7 @@ pub async fn update(
     params(("scenario_id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
+        OwnedObjectErrors,
     )
 )]
 pub async fn delete(
@@ -534,10 +522,8 @@ pub async fn delete(
     request_body = DraftRequest,
     responses(
         (status = 200, body = DraftResponse),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        OwnedObjectErrors,
         (status = 409, description = "Calculation in progress", body = ErrorBody),
-        (status = 422, body = ValidationErrorBody),
     )
 )]
 pub async fn draft(
