@@ -1,7 +1,7 @@
 //! Settings from the environment (and an optional `.env`), read once at start-up. A missing
 //! or malformed value stops start-up with one line naming the variable.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -56,6 +56,9 @@ pub enum MailTransport {
 pub struct Config {
     pub environment: Environment,
     pub bind: SocketAddr,
+    /// `SAFAPAC_METRICS_ADDR`: where the operator listener (`/metrics`, `/ready`, `/health`)
+    /// listens; every address a host name resolved to. Empty when switched `off`.
+    pub metrics_addrs: Vec<SocketAddr>,
     pub database: PoolSettings,
     /// HS256 signing key.
     pub secret_key: Vec<u8>,
@@ -97,6 +100,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("environment", &self.environment)
             .field("bind", &self.bind)
+            .field("metrics_addrs", &self.metrics_addrs)
             .field("frontend_url", &self.frontend_url)
             .field("cors_origins", &self.cors_origins)
             .field("mail_transport", &self.mail_transport)
@@ -149,6 +153,8 @@ fn invalid(name: &'static str, problem: impl Into<String>) -> ConfigError {
     }
 }
 
+/// Loopback: the series name routes and counts that are for the operator's scraper only.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9101";
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/safapac";
 const MIN_SECRET_BYTES: usize = 32;
 /// Values copied from examples and tutorials; a key equal to one of them is as good as none.
@@ -188,6 +194,8 @@ impl Config {
             "SAFAPAC_BIND",
             SocketAddr::from(([127, 0, 0, 1], 8000)),
         )?;
+
+        let metrics_addrs = metrics_addrs(get("SAFAPAC_METRICS_ADDR").as_deref(), bind)?;
 
         let mut database =
             PoolSettings::new(get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()));
@@ -366,6 +374,7 @@ impl Config {
         Ok(Config {
             environment,
             bind,
+            metrics_addrs,
             database,
             secret_key,
             secret_key_generated,
@@ -449,6 +458,59 @@ fn minutes(
     ))
 }
 
+/// `SAFAPAC_METRICS_ADDR`: unset (or blank, like every setting) is the loopback default,
+/// `off` is no listener, anything else is `host:port` (an IP literal, `[v6]:port`, or a
+/// name resolved now, so a typo stops start-up instead of the first scrape). Port 0 picks a
+/// free port.
+fn metrics_addrs(raw: Option<&str>, bind: SocketAddr) -> Result<Vec<SocketAddr>, ConfigError> {
+    const NAME: &str = "SAFAPAC_METRICS_ADDR";
+    let raw = raw.map_or(DEFAULT_METRICS_ADDR, str::trim);
+    if raw.eq_ignore_ascii_case("off") {
+        return Ok(Vec::new());
+    }
+    let addrs = match raw.parse::<SocketAddr>() {
+        Ok(addr) => vec![addr],
+        Err(_) => {
+            let expected = || invalid(NAME, format!("expected host:port or off, got {raw:?}"));
+            let (host, port) = raw.rsplit_once(':').ok_or_else(expected)?;
+            if host.is_empty() || host.contains(':') || host.contains('/') {
+                return Err(expected());
+            }
+            let port: u16 = port.parse().map_err(|_| {
+                invalid(
+                    NAME,
+                    format!("port {port:?} of {raw:?} is not a number from 0 to 65535"),
+                )
+            })?;
+            let mut addrs: Vec<SocketAddr> = (host, port)
+                .to_socket_addrs()
+                .map_err(|e| invalid(NAME, format!("cannot resolve {host:?}: {e}")))?
+                .collect();
+            addrs.sort();
+            addrs.dedup();
+            if addrs.is_empty() {
+                return Err(invalid(NAME, format!("{host:?} resolves to no address")));
+            }
+            addrs
+        }
+    };
+    // Caught here, the clash names both settings; at bind time it would be "address in use".
+    let overlaps = |a: &SocketAddr| {
+        a.port() != 0
+            && a.port() == bind.port()
+            && (a.ip() == bind.ip() || a.ip().is_unspecified() || bind.ip().is_unspecified())
+    };
+    if let Some(clash) = addrs.iter().find(|a| overlaps(a)) {
+        return Err(invalid(
+            NAME,
+            format!(
+                "{clash} overlaps SAFAPAC_BIND ({bind}); the operator listener needs its own port"
+            ),
+        ));
+    }
+    Ok(addrs)
+}
+
 /// `scheme://host[:port]` of a URL.
 fn origin_of(url: &str) -> String {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
@@ -488,6 +550,66 @@ mod tests {
         assert!(matches!(c.mail_transport, MailTransport::Log));
         assert!(c.api_docs);
         assert_eq!(c.http_timeouts, HttpTimeouts::default());
+        assert_eq!(c.metrics_addrs, [SocketAddr::from(([127, 0, 0, 1], 9101))]);
+    }
+
+    #[test]
+    fn the_metrics_listener_takes_host_port_or_off() {
+        let addrs =
+            |value: &str| config(&[("SAFAPAC_METRICS_ADDR", value)]).map(|c| c.metrics_addrs);
+        assert!(addrs("off").unwrap().is_empty());
+        assert!(addrs(" OFF ").unwrap().is_empty());
+        // Blank is unset, as for every setting (compose's `${VAR:-}` hands over "").
+        assert_eq!(addrs("").unwrap(), addrs("127.0.0.1:9101").unwrap());
+        assert_eq!(
+            addrs("0.0.0.0:9101").unwrap(),
+            [SocketAddr::from(([0, 0, 0, 0], 9101))]
+        );
+        assert_eq!(addrs("[::1]:0").unwrap()[0].to_string(), "[::1]:0");
+        // A name is resolved at start-up (localhost may also give ::1).
+        let local = addrs("localhost:9102").unwrap();
+        assert!(
+            local.contains(&SocketAddr::from(([127, 0, 0, 1], 9102))),
+            "{local:?}"
+        );
+        assert!(
+            local
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == 9102)
+        );
+    }
+
+    #[test]
+    fn a_bad_metrics_address_says_what_is_wrong() {
+        for (value, says) in [
+            ("9101", "expected host:port or off, got \"9101\""),
+            (":9101", "expected host:port or off"),
+            ("http://127.0.0.1:9101", "expected host:port or off"),
+            (
+                "127.0.0.1:99999",
+                "port \"99999\" of \"127.0.0.1:99999\" is not a number",
+            ),
+            ("localhost:metrics", "port \"metrics\""),
+            (
+                "no-such-host.invalid:9101",
+                "cannot resolve \"no-such-host.invalid\"",
+            ),
+            ("127.0.0.1:8000", "overlaps SAFAPAC_BIND (127.0.0.1:8000)"),
+            ("0.0.0.0:8000", "overlaps SAFAPAC_BIND"),
+        ] {
+            let err = config(&[("SAFAPAC_METRICS_ADDR", value)]).unwrap_err();
+            assert_eq!(err.name, "SAFAPAC_METRICS_ADDR", "{value}");
+            assert!(
+                err.to_string().starts_with("SAFAPAC_METRICS_ADDR: ") && err.problem.contains(says),
+                "{value}: {err}"
+            );
+        }
+        // Both on port 0: each gets its own free port, no clash.
+        let free = config(&[
+            ("SAFAPAC_BIND", "127.0.0.1:0"),
+            ("SAFAPAC_METRICS_ADDR", "127.0.0.1:0"),
+        ]);
+        assert!(free.is_ok());
     }
 
     #[test]

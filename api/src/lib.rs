@@ -14,6 +14,7 @@ pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod operator;
 pub mod routes;
 pub mod wire;
 
@@ -345,7 +346,7 @@ async fn request_context(
     Ok(response)
 }
 
-async fn not_found() -> HttpResponse {
+pub(crate) async fn not_found() -> HttpResponse {
     HttpResponse::NotFound().json(ErrorBody {
         detail: "Not Found".into(),
     })
@@ -440,11 +441,28 @@ pub async fn serve(
         .await
         .context("REDIS_URL")?;
     let state = AppState::new(config, pool, mailer)?.with_queue(queue);
+    // Both listeners are bound before the companion starts, so a taken port stops start-up
+    // before any job is picked up.
+    let operator = match state.config.metrics_addrs.as_slice() {
+        [] => {
+            tracing::info!("SAFAPAC_METRICS_ADDR=off: no operator listener");
+            None
+        }
+        addrs => {
+            let (server, bound) = operator::server(state.clone(), addrs)?;
+            tracing::info!(metrics = ?bound, "operator listener (/metrics, /ready, /health)");
+            Some(server)
+        }
+    };
+    let bind = state.config.bind;
+    let (server, bound) = http_server(state.clone(), bind)?;
     let (stop_companion, server_stopped) = tokio::sync::oneshot::channel::<()>();
     let companion = companion(&state, server_stopped)?;
     limits::spawn_housekeeping(&state.limits);
-    let bind = state.config.bind;
-    let (server, bound) = http_server(state, bind)?;
+    let operator = operator.map(|server| {
+        let handle = server.handle();
+        (handle, tokio::spawn(server))
+    });
     tracing::info!(bind = %bound, "listening");
     let served = server.await.context("running the HTTP server");
     // The server has stopped (SIGTERM or Ctrl-C): let the companion finish its work.
@@ -454,6 +472,15 @@ pub async fn serve(
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "embedded worker failed"),
             Err(e) => tracing::error!(error = %e, "embedded worker panicked"),
+        }
+    }
+    // Last to stop: the scraper sees the drain to its end.
+    if let Some((handle, running)) = operator {
+        handle.stop(true).await;
+        match running.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "operator listener failed"),
+            Err(e) => tracing::error!(error = %e, "operator listener panicked"),
         }
     }
     served

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
@@ -48,6 +50,8 @@ pub struct TestApp {
     pub state: AppState,
     pub outbox: Arc<Mutex<Vec<SentMail>>>,
     call: Call,
+    /// The operator listener's application (`/metrics`, `/ready`, `/health`), in process.
+    operator: Call,
     // Held for their Drop, which drops the database and the app's Redis keys (declared
     // last: dropped after the pool). Shared by the replicas of one test.
     _db: Rc<TestDatabase>,
@@ -111,45 +115,44 @@ impl TestApp {
         let state = AppState::new(config, pool, mailer)
             .unwrap()
             .with_queue(queue);
-        let service = Rc::new(test::init_service(build_app(state.clone())).await);
-        let call: Call = Box::new(move |request| {
-            let service = service.clone();
-            Box::pin(async move {
-                let response = test::call_service(&*service, request).await;
-                let status = response.status();
-                let headers = response.headers().clone();
-                let bytes = test::read_body(response).await;
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                Response {
-                    status,
-                    headers,
-                    body,
-                    text,
-                }
-            })
-        });
+        let call = in_process(test::init_service(build_app(state.clone())).await);
+        let operator =
+            in_process(test::init_service(safapac_api::operator::app(state.clone())).await);
         TestApp {
             state,
             outbox,
             call,
+            operator,
             _db: db,
             _keys: keys,
         }
     }
 
     /// This app behind the real HTTP server (the production builder, connection time limits
-    /// included) on a free loopback port, for tests that need real sockets.
+    /// included) and its operator listener, each on a free loopback port, for tests that
+    /// need real sockets.
     pub fn serve(&self) -> TestServer {
-        let (server, addr) =
-            safapac_api::http_server(self.state.clone(), ([127, 0, 0, 1], 0).into()).unwrap();
-        let handle = server.handle();
+        let loopback = ([127, 0, 0, 1], 0).into();
+        let (server, addr) = safapac_api::http_server(self.state.clone(), loopback).unwrap();
+        let (operator, operator_addrs) =
+            safapac_api::operator::server(self.state.clone(), &[loopback]).unwrap();
+        let handles = [server.handle(), operator.handle()];
         actix_web::rt::spawn(server);
-        TestServer { addr, handle }
+        actix_web::rt::spawn(operator);
+        TestServer {
+            addr,
+            operator_addr: operator_addrs[0],
+            handles,
+        }
     }
 
     pub async fn request(&self, request: TestRequest) -> Response {
         (self.call)(request.to_request()).await
+    }
+
+    /// A `GET` of the operator listener (`/metrics`, `/ready`, `/health`), in process.
+    pub async fn operator(&self, path: &str) -> Response {
+        (self.operator)(TestRequest::get().uri(path).to_request()).await
     }
 
     pub async fn request_raw(&self, request: Request) -> Response {
@@ -309,17 +312,49 @@ impl TestApp {
     }
 }
 
-/// A running HTTP server; stopped (without waiting for its connections) when dropped.
+/// A running HTTP server and its operator listener; both stopped (without waiting for their
+/// connections) when dropped.
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
-    handle: actix_web::dev::ServerHandle,
+    /// Where `/metrics` is served (`SAFAPAC_METRICS_ADDR` in production).
+    pub operator_addr: std::net::SocketAddr,
+    handles: [actix_web::dev::ServerHandle; 2],
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
         // The stop command is sent at once; the returned future only waits for completion.
-        drop(self.handle.stop(false));
+        for handle in &self.handles {
+            drop(handle.stop(false));
+        }
     }
+}
+
+/// Calls into an initialised in-process service, reading the whole answer.
+fn in_process<S, B>(service: S) -> Call
+where
+    S: actix_web::dev::Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>
+        + 'static,
+    B: MessageBody + 'static,
+{
+    let service = Rc::new(service);
+    Box::new(move |request| {
+        let service = service.clone();
+        Box::pin(async move {
+            let response = test::call_service(&*service, request).await;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = test::read_body(response).await;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            Response {
+                status,
+                headers,
+                body,
+                text,
+            }
+        })
+    })
 }
 
 pub struct RunningWorker {

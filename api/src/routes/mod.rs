@@ -1,7 +1,8 @@
 //! The route table: one list of operations from which both the actix routes and the OpenAPI
 //! document are made, so a route cannot exist without its documentation or the other way
-//! round. Every API route lives under `/api/v1`; only `/`, `/health`, and the operator
-//! endpoints `/ready` and `/metrics` do not.
+//! round. Every API route lives under `/api/v1`; only `/`, `/health` and the readiness probe
+//! `/ready` do not. `/metrics` is not here: it is served only by the operator listener
+//! (`crate::operator`), and this port answers it 404 like any unknown path.
 //!
 //! Each handler is documented once, with `#[utoipa::path]`, at its own path. The scenario
 //! handlers are mounted twice, as the dashboard expects: at `/api/v1/scenarios/…` (the
@@ -150,8 +151,8 @@ impl Mounted {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/ready").route(web::get().to(safapac_ops::http::ready)))
-        .service(web::resource("/metrics").route(web::get().to(crate::metrics::scrape)));
+    // Kept on this port too: load balancers and compose's healthcheck probe the API's port.
+    cfg.service(web::resource("/ready").route(web::get().to(safapac_ops::http::ready)));
     let mut routes: BTreeMap<&str, Vec<Route>> = BTreeMap::new();
     for mounted in mounted() {
         routes
