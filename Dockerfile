@@ -19,5 +19,7 @@ RUN apt-get update \
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin safapac
 COPY --from=builder /usr/local/bin/safapac-api /usr/local/bin/safapac-worker /usr/local/bin/
 USER safapac
-EXPOSE 8000 9100
+# The API's port, the worker's operator port and the API's operator listener; the two operator
+# ports are for the private network only (see docker-compose.yml).
+EXPOSE 8000 9100 9101
 CMD ["safapac-api", "serve"]

@@ -55,6 +55,9 @@ fail() { fail_with_log schemathesis "$log" "$@"; }
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$database"
 export SAFAPAC_BIND="127.0.0.1:$port"
+# /metrics is not part of the document and nothing here scrapes it; off, so the run cannot
+# collide with another SAFAPAC process on the operator listener's default port.
+export SAFAPAC_METRICS_ADDR=off
 export SAFAPAC_QUEUE="${prefix}_calculations"
 export SAFAPAC_REDIS_PREFIX="$prefix"
 export SAFAPAC_API_DOCS=true

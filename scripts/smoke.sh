@@ -3,12 +3,14 @@
 # clone the repository into a temporary folder, run the README's start command against a
 # database that does not exist yet, wait for /ready, then register, verify (the link comes
 # from the log mail transport), log in, create a project, submit a calculation, poll it to
-# `calculated`, check /metrics, and stop the server with SIGTERM, expecting exit status 0.
+# `calculated`, check /metrics on the operator listener (and that the API's port answers it
+# 404), and stop the server with SIGTERM, expecting exit status 0.
 #
 # Needs PostgreSQL (postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379) up, plus curl
 # and jq. Reuses this checkout's target directory (CARGO_TARGET_DIR) so the clone does not
-# start a cold build. The server listens on a free port and uses its own queue and Redis key
-# prefix, so it cannot disturb (or be disturbed by) other SAFAPAC processes on the machine.
+# start a cold build. The server listens on free ports (API and operator listener) and uses its
+# own queue and Redis key prefix, so it cannot disturb (or be disturbed by) other SAFAPAC
+# processes on the machine.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,8 +22,13 @@ start_command=$(sed -n '/<!-- start-command -->/,/<!-- \/start-command -->/p' "$
 
 suffix="$(date +%s)_$$"
 database="safapac_smoke_$suffix"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-  || echo $((20000 + RANDOM % 20000)))
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+port=$(free_port)
+metrics_port=$(free_port)
+[[ $metrics_port != "$port" ]] || metrics_port=$((port + 1))
 base="http://127.0.0.1:$port"
 work=$(mktemp -d)
 log="$work/server.log"
@@ -57,6 +64,7 @@ cd "$work/safapac"
 echo "smoke: starting \`$start_command\` (database $database, port $port)"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/$database" \
 SAFAPAC_BIND="127.0.0.1:$port" \
+SAFAPAC_METRICS_ADDR="127.0.0.1:$metrics_port" \
 SAFAPAC_QUEUE="smoke_${suffix}_calculations" \
 SAFAPAC_REDIS_PREFIX="smoke_${suffix}" \
   bash -c "exec $start_command" >"$log" 2>&1 &
@@ -100,9 +108,12 @@ done
 [[ $status == calculated ]] || fail "calculation ended as '$status'"
 echo "smoke: calculated"
 
-metrics=$(curl -sf "$base/metrics") || fail "/metrics did not answer"
+metrics=$(curl -sf "http://127.0.0.1:$metrics_port/metrics") \
+  || fail "/metrics did not answer on the operator listener"
 grep -q '^safapac_job_duration_seconds_count{outcome="succeeded"} 1$' <<<"$metrics" \
   || fail "/metrics does not count the succeeded job"
+public=$(curl -s -o /dev/null -w '%{http_code}' "$base/metrics")
+[[ $public == 404 ]] || fail "the API's port answered /metrics with $public, not 404"
 
 kill -TERM "$server"
 code=0

@@ -166,6 +166,22 @@ fn healthchecks_probe_readiness_and_the_data_stores() {
 }
 
 #[test]
+fn metrics_reach_the_private_network_but_are_never_published() {
+    let compose = compose();
+    let services = &compose["services"];
+    // Beyond the container's loopback, for a scraper on the compose network...
+    assert_eq!(
+        services["api"]["environment"]["SAFAPAC_METRICS_ADDR"].as_str(),
+        Some("0.0.0.0:9101")
+    );
+    // ...and no host port for either operator listener.
+    assert_eq!(strings(&services["api"]["ports"]), ["8000-8003:8000"]);
+    assert!(services["worker"]["ports"].is_null());
+    // The one-shot migration serves nothing.
+    assert!(!environment(&services["migrate"]).contains("SAFAPAC_METRICS_ADDR"));
+}
+
+#[test]
 fn data_lives_on_volumes_and_redis_never_evicts_the_queue() {
     let compose = compose();
     let services = &compose["services"];
