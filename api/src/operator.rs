@@ -15,7 +15,7 @@ use crate::AppState;
 
 /// The operator listener could not be opened; start-up stops with this line.
 #[derive(Debug, thiserror::Error)]
-#[error("SAFAPAC_METRICS_ADDR: cannot listen on {addr}: {source}")]
+#[error("SAFAPAC_METRICS_ADDR: cannot listen on {addr}")]
 pub struct ListenError {
     pub addr: SocketAddr,
     #[source]

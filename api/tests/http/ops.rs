@@ -304,12 +304,13 @@ async fn a_taken_metrics_address_is_an_error_naming_the_setting() {
         .err()
         .expect("the port is taken");
     assert_eq!(refused.source.kind(), std::io::ErrorKind::AddrInUse);
+    // As start-up logs it: the setting, the address, then the cause, each once.
+    let logged = format!("{:#}", anyhow::Error::from(refused));
     assert!(
-        refused
-            .to_string()
-            .starts_with(&format!("SAFAPAC_METRICS_ADDR: cannot listen on {addr}: ")),
-        "{refused}"
+        logged.starts_with(&format!("SAFAPAC_METRICS_ADDR: cannot listen on {addr}: ")),
+        "{logged}"
     );
+    assert_eq!(logged.matches("in use").count(), 1, "{logged}");
 }
 
 #[test]
