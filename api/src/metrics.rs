@@ -57,7 +57,8 @@ pub async fn track(
     response
 }
 
-/// `/metrics` of the operator listener: the cache's and the limiters' own counts are brought into the registry first.
+/// `/metrics` of the operator listener: the cache's and the limiters' own counts are brought
+/// into the registry first.
 pub async fn scrape(state: web::Data<AppState>, ops: web::Data<Ops>) -> HttpResponse {
     let c = &state.counters;
     let cache = &state.cache_counters;
