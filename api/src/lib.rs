@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod counters;
+pub mod docs;
 pub mod error;
 pub mod heap;
 pub mod json_body;
@@ -154,7 +155,11 @@ pub fn build_app(
         .configure(|cfg| {
             if api_docs {
                 cfg.route("/openapi.json", web::get().to(openapi::openapi_json))
-                    .route("/docs", web::get().to(openapi::docs_page));
+                    .route("/docs", web::get().to(docs::docs_page))
+                    .route(
+                        &format!("{}/{{name}}", docs::ASSETS),
+                        web::get().to(docs::asset),
+                    );
             }
         })
         .default_service(web::to(not_found))

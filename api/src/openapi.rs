@@ -1,4 +1,4 @@
-//! The OpenAPI 3.1 document and the `/docs` page.
+//! The OpenAPI 3.1 document (the `/docs` page that shows it is in `docs`).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -247,28 +247,6 @@ pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(document())
 }
-
-/// A page that loads the Scalar viewer from a CDN when opened: nothing is downloaded at
-/// build time and nothing is bundled.
-pub async fn docs_page() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(DOCS_HTML)
-}
-
-const DOCS_HTML: &str = r#"<!doctype html>
-<html>
-  <head>
-    <title>SAFAPAC API</title>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-  </head>
-  <body>
-    <script id="api-reference" data-url="/openapi.json"></script>
-    <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>
-  </body>
-</html>
-"#;
 
 #[cfg(test)]
 mod tests {

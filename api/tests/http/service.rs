@@ -227,13 +227,102 @@ async fn openapi_document_matches_the_snapshot() {
     ] {
         assert!(paths.contains_key(path), "{path}");
     }
-    let docs = app.send(Method::GET, "/docs", None, None).await;
-    assert_eq!(docs.status, StatusCode::OK);
-    assert!(docs.text.contains("/openapi.json"));
-
     let hidden = TestApp::with_config(|c| c.api_docs = false).await;
-    let response = hidden.send(Method::GET, "/openapi.json", None, None).await;
-    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    for path in ["/openapi.json", "/docs"] {
+        let response = hidden.send(Method::GET, path, None, None).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+/// Every `src="…"` and `href="…"` of an HTML page.
+fn references(page: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        for (_, rest) in page
+            .match_indices(attribute)
+            .map(|(at, _)| page.split_at(at))
+        {
+            let value = &rest[attribute.len()..];
+            found.push(&value[..value.find('"').expect("a closed attribute")]);
+        }
+    }
+    found
+}
+
+#[actix_web::test]
+async fn the_docs_page_and_everything_it_loads_come_from_this_server() {
+    let policy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                  img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+                  base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    let app = TestApp::new().await;
+    let server = app.serve();
+    let answer = exchange(server.addr, "GET", "/docs").await;
+    let (head, page) = head_and_body(&answer);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(
+        header(head, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    // The page's own policy, not the API-wide default added beside it.
+    assert_eq!(
+        header(head, "content-security-policy"),
+        Some(policy),
+        "{head}"
+    );
+    assert_eq!(
+        head.to_ascii_lowercase()
+            .matches("content-security-policy:")
+            .count(),
+        1
+    );
+    assert!(
+        page.contains("data-openapi-url=\"/openapi.json\""),
+        "{page}"
+    );
+    // No inline script: every script element names a file.
+    assert_eq!(
+        page.matches("<script").count(),
+        page.matches("<script src=").count()
+    );
+
+    let assets = references(page);
+    assert!(!assets.is_empty(), "{page}");
+    assert!(
+        !page.contains("//"),
+        "an absolute or protocol-relative URL: {page}"
+    );
+    for asset in assets {
+        assert!(asset.starts_with("/docs/assets/"), "{asset}");
+        let answer = exchange(server.addr, "GET", asset).await;
+        let (head, body) = head_and_body(&answer);
+        assert!(head.starts_with("HTTP/1.1 200"), "{asset}: {head}");
+        assert_eq!(
+            header(head, "content-type"),
+            Some("text/javascript; charset=utf-8"),
+            "{asset}"
+        );
+        assert_eq!(
+            header(head, "content-security-policy"),
+            Some(policy),
+            "{asset}"
+        );
+        let cache = header(head, "cache-control").unwrap_or_default();
+        assert!(
+            cache.contains("immutable") && cache.contains("max-age=31536000"),
+            "{cache}"
+        );
+        assert!(!body.is_empty(), "{asset}");
+    }
+    // The viewer and the script that starts it.
+    assert!(
+        page.contains("/docs/assets/scalar-api-reference."),
+        "{page}"
+    );
+    assert!(page.contains("/docs/assets/init."), "{page}");
+
+    // A name that is not one of this release's assets (say, an older viewer's).
+    let stale = exchange(server.addr, "GET", "/docs/assets/init.000000000000.js").await;
+    assert!(stale.starts_with("HTTP/1.1 404"), "{stale}");
 }
 
 #[actix_web::test]
