@@ -108,13 +108,15 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// What a slow or silent client may cost: actix bounds the request head and the idle time
-/// between requests itself; the body deadline is enforced by the JSON extractor, because
-/// actix-http stops timing a request once its head has arrived.
+/// What a slow or silent client may cost: actix bounds a connection's first request head and
+/// the idle time between requests, `head_timer` every later head; the body deadline is
+/// enforced by the JSON extractor, because actix-http stops timing a request once its head has
+/// arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpTimeouts {
-    /// `SAFAPAC_CLIENT_REQUEST_TIMEOUT_MS`: the first request's head (request line and
-    /// headers) must arrive within this; otherwise 408 and the connection is closed.
+    /// `SAFAPAC_CLIENT_REQUEST_TIMEOUT_MS`: every request head (request line and headers)
+    /// must arrive within this of its first byte (a connection's first head: of the
+    /// connection's opening); otherwise 408 and the connection is closed.
     pub request_head: Duration,
     /// `SAFAPAC_BODY_TIMEOUT_MS`: a JSON body must be complete this long after its handler
     /// starts reading it; otherwise 408 and the connection is closed.
@@ -123,8 +125,7 @@ pub struct HttpTimeouts {
     /// (unread body being discarded, shutdown handshake) before it is dropped.
     pub disconnect: Duration,
     /// `SAFAPAC_KEEP_ALIVE_SECS`: an idle keep-alive connection is closed after this; zero
-    /// closes every connection after one answer. actix times only the first request head of
-    /// a connection, so only without keep-alive does `request_head` bound every request.
+    /// closes every connection after one answer.
     pub keep_alive: Duration,
 }
 

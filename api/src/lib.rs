@@ -9,6 +9,7 @@ pub mod config;
 pub mod counters;
 pub mod docs;
 pub mod error;
+pub mod head_timer;
 pub mod heap;
 pub mod json_body;
 pub mod limits;
@@ -28,15 +29,19 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use actix_cors::Cors;
+use actix_service::ServiceFactoryExt as _;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
-use actix_web::dev::{Payload, Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{
+    AppConfig, Payload, Server, ServiceFactory, ServiceRequest, ServiceResponse, fn_service,
+};
 use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{KeepAlive, Method, StatusCode};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next, from_fn};
-use actix_web::{App, Error, HttpMessage as _, HttpResponse, HttpServer, web};
+use actix_web::{App, Error, HttpMessage as _, HttpResponse, web};
 use anyhow::Context as _;
 use safapac_db::{DbConn, DbPool};
+use tokio::net::TcpStream;
 use tracing::Instrument as _;
 
 use crate::auth::password::PasswordHasher;
@@ -185,6 +190,7 @@ pub fn build_app(
         .wrap(from_fn(request_context))
         .wrap(from_fn(metrics::track))
         .wrap(from_fn(hold_request_body))
+        .wrap(from_fn(head_timer::track_requests))
 }
 
 /// The longest error text a middleware answers with (CORS's refusals are a sentence).
@@ -397,24 +403,69 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 /// usual 30 s grace period, so the process exits by itself before being killed.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 25;
 
+/// Waiting connections the kernel queues before the server accepts them (actix-web's
+/// default).
+const LISTEN_BACKLOG: i32 = 1024;
+
 /// The HTTP server for `state` on `bind` (port 0: a free one), with the connection time
 /// limits of `state.config.http_timeouts`, and the address it listens on. On SIGTERM or
 /// Ctrl-C it stops accepting and gives in-flight requests `SHUTDOWN_TIMEOUT_SECS`.
+///
+/// Assembled from actix-server and actix-http rather than with actix-web's `HttpServer`, which
+/// gives no way to wrap a connection's socket: each one is a [`head_timer::TimedHeads`], so
+/// that every request head is timed, not only a connection's first.
 pub fn http_server(state: AppState, bind: SocketAddr) -> anyhow::Result<(Server, SocketAddr)> {
+    let listener = listen(bind).with_context(|| format!("binding {bind}"))?;
+    let bound = listener.local_addr().unwrap_or(bind);
     let timeouts = state.config.http_timeouts;
-    let server = HttpServer::new(move || build_app(state.clone()))
-        .client_request_timeout(timeouts.request_head)
-        .client_disconnect_timeout(timeouts.disconnect)
-        .keep_alive(if timeouts.keep_alive.is_zero() {
-            KeepAlive::Disabled
-        } else {
-            KeepAlive::Timeout(timeouts.keep_alive)
-        })
+    let builder = actix_server::Server::build();
+    // Tells idle keep-alive connections to close once a stop has been asked for.
+    let stopping = builder.graceful_shutdown_signal();
+    let server = builder
         .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
-        .bind(bind)
-        .with_context(|| format!("binding {bind}"))?;
-    let bound = server.addrs().first().copied().unwrap_or(bind);
-    Ok((server.run(), bound))
+        .listen("safapac-api", listener, move || {
+            let stopping = stopping.clone();
+            let app = build_app(state.clone());
+            let http = actix_http::HttpService::build()
+                .client_request_timeout(timeouts.request_head)
+                .client_disconnect_timeout(timeouts.disconnect)
+                .keep_alive(if timeouts.keep_alive.is_zero() {
+                    KeepAlive::Disabled
+                } else {
+                    KeepAlive::Timeout(timeouts.keep_alive)
+                })
+                .local_addr(bound)
+                .graceful_shutdown_signal(move || {
+                    let stopping = stopping.clone();
+                    async move { stopping.notified().await }
+                })
+                .on_connect_ext(|io: &head_timer::TimedHeads<TcpStream>, data| {
+                    data.insert(io.clock());
+                })
+                // The application's host and address are read by nothing here (it builds no
+                // absolute URLs): the default configuration will do.
+                .finish(actix_service::map_config(app, |()| AppConfig::default()));
+            let request_head = timeouts.request_head;
+            fn_service(move |io: TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                let io = head_timer::TimedHeads::new(io, request_head);
+                Ok((io, actix_http::Protocol::Http1, peer))
+            })
+            .and_then(http)
+        })
+        .with_context(|| format!("listening on {bound}"))?
+        .run();
+    Ok((server, bound))
+}
+
+/// A listening socket on `bind`, as actix-web makes one (address reuse, its backlog).
+fn listen(bind: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(bind), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&bind.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Work that runs beside the HTTP server and is told to stop once the server has stopped:

@@ -451,11 +451,108 @@ async fn the_server_answers_others_while_fifty_clients_trickle() {
     }
 }
 
+/// One complete answer (framed by its `Content-Length`) from a connection that stays open.
+async fn read_answer(reader: &mut OwnedReadHalf) -> String {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(BOUND, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&received);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|line| {
+                        let (name, value) = line.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .expect("a Content-Length");
+                if body.len() >= length {
+                    return;
+                }
+            }
+            match reader.read(&mut buffer).await {
+                Ok(0) | Err(_) => panic!("closed before a complete answer: {text:?}"),
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    let text = String::from_utf8_lossy(&received).into_owned();
+    assert!(
+        read.is_ok(),
+        "no complete answer within {BOUND:?}: {text:?}"
+    );
+    text
+}
+
 #[actix_web::test]
-async fn without_keep_alive_the_head_limit_covers_every_request() {
-    // actix-http times only the first request head of a connection: a client that sends one
-    // good request and then trickles the next head is not cut off while keep-alive is on.
-    // `SAFAPAC_KEEP_ALIVE_SECS=0` closes every connection after one answer instead.
+async fn a_trickled_second_request_head_on_a_kept_alive_connection_is_cut_off() {
+    // actix-http itself times only a connection's first head; every later one must be timed
+    // too, or one good request buys a client an unlimited slowloris connection.
+    let app = TestApp::with_config(one_second_limits).await;
+    let server = app.serve();
+    let (mut reader, mut writer) = connect(&server).await;
+    writer
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let first = read_answer(&mut reader).await;
+    assert_eq!(status_of(&first), 200, "{first}");
+
+    // The next head, a byte every `GAP`: it would take minutes to end.
+    let slow = trickle(
+        writer,
+        b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".to_vec(),
+        b"a",
+    );
+    let rest = read_until_closed(reader).await;
+    // Cut off with a 408, or at least closed; never answered as if it were complete.
+    assert!(rest.is_empty() || status_of(&rest) == 408, "{rest}");
+    slow.abort();
+    assert_eq!(health(&server).await, 200);
+}
+
+#[actix_web::test]
+async fn a_kept_alive_connection_serves_after_an_idle_pause_and_a_slow_body_is_not_cut_off() {
+    // The head limit starts with a head's first byte: a connection idle between requests is
+    // bounded by keep-alive alone, and a body (after a complete head) by the body limit.
+    let app = TestApp::with_config(|config| {
+        one_second_limits(config);
+        config.http_timeouts.body = Duration::from_secs(30);
+        config.http_timeouts.keep_alive = Duration::from_secs(10);
+        generous_limits(config);
+    })
+    .await;
+    let server = app.serve();
+    let (mut reader, mut writer) = connect(&server).await;
+    let get = b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    writer.write_all(get).await.unwrap();
+    assert_eq!(status_of(&read_answer(&mut reader).await), 200);
+
+    // Idle for twice the head limit (well under keep-alive), then a whole head at once and
+    // its body in pieces over about three times the head limit.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let body = br#"{"email": "nobody@example.org", "password": "not the password"}"#;
+    writer
+        .write_all(&post_head("/api/v1/auth/login", Some(body.len())))
+        .await
+        .unwrap();
+    for piece in body.chunks(body.len().div_ceil(15)) {
+        tokio::time::sleep(GAP).await;
+        writer.write_all(piece).await.unwrap();
+    }
+    let login = read_answer(&mut reader).await;
+    assert_eq!(status_of(&login), 401, "{login}");
+
+    // And the connection is still good for another request.
+    writer.write_all(get).await.unwrap();
+    assert_eq!(status_of(&read_answer(&mut reader).await), 200);
+}
+
+#[actix_web::test]
+async fn without_keep_alive_a_connection_ends_after_one_answer() {
+    // `SAFAPAC_KEEP_ALIVE_SECS=0`: a second request on the connection is never read.
     let app = TestApp::with_config(|config| {
         one_second_limits(config);
         config.http_timeouts.keep_alive = Duration::ZERO;
