@@ -451,39 +451,49 @@ async fn the_server_answers_others_while_fifty_clients_trickle() {
     }
 }
 
-/// One complete answer (framed by its `Content-Length`) from a connection that stays open.
-async fn read_answer(reader: &mut OwnedReadHalf) -> String {
+/// The length of the first complete answer (framed by its `Content-Length`) in `received`.
+fn complete_answer(received: &[u8]) -> Option<usize> {
+    let end_of_head = received.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = String::from_utf8_lossy(&received[..end_of_head]);
+    let length = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .expect("a Content-Length");
+    (received.len() >= end_of_head + length).then_some(end_of_head + length)
+}
+
+/// The next `count` complete answers from a connection that stays open.
+async fn read_answers(reader: &mut OwnedReadHalf, count: usize) -> Vec<String> {
     let mut received = Vec::new();
+    let mut answers = Vec::new();
     let read = tokio::time::timeout(BOUND, async {
         let mut buffer = [0u8; 4096];
-        loop {
-            let text = String::from_utf8_lossy(&received);
-            if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                let length = head
-                    .lines()
-                    .find_map(|line| {
-                        let (name, value) = line.split_once(':')?;
-                        name.eq_ignore_ascii_case("content-length")
-                            .then(|| value.trim().parse::<usize>().ok())?
-                    })
-                    .expect("a Content-Length");
-                if body.len() >= length {
-                    return;
-                }
+        while answers.len() < count {
+            if let Some(end) = complete_answer(&received) {
+                answers.push(String::from_utf8_lossy(&received[..end]).into_owned());
+                received.drain(..end);
+                continue;
             }
             match reader.read(&mut buffer).await {
-                Ok(0) | Err(_) => panic!("closed before a complete answer: {text:?}"),
+                Ok(0) | Err(_) => panic!(
+                    "closed before a complete answer: {:?}",
+                    String::from_utf8_lossy(&received)
+                ),
                 Ok(n) => received.extend_from_slice(&buffer[..n]),
             }
         }
     })
     .await;
-    let text = String::from_utf8_lossy(&received).into_owned();
-    assert!(
-        read.is_ok(),
-        "no complete answer within {BOUND:?}: {text:?}"
-    );
-    text
+    assert!(read.is_ok(), "fewer than {count} answers within {BOUND:?}");
+    answers
+}
+
+async fn read_answer(reader: &mut OwnedReadHalf) -> String {
+    read_answers(reader, 1).await.remove(0)
 }
 
 #[actix_web::test]
@@ -545,9 +555,41 @@ async fn a_kept_alive_connection_serves_after_an_idle_pause_and_a_slow_body_is_n
     let login = read_answer(&mut reader).await;
     assert_eq!(status_of(&login), 401, "{login}");
 
-    // And the connection is still good for another request.
-    writer.write_all(get).await.unwrap();
+    // And the connection is still good for more, pipelined ones included: the second head
+    // is complete before the first answer ends.
+    writer
+        .write_all(&[&get[..], &get[..]].concat())
+        .await
+        .unwrap();
+    for answer in read_answers(&mut reader, 2).await {
+        assert_eq!(status_of(&answer), 200, "{answer}");
+    }
+}
+
+#[actix_web::test]
+async fn a_graceful_stop_closes_idle_kept_alive_connections_without_waiting_for_them() {
+    // The server is assembled by hand (see `http_server`): it must still tell idle
+    // connections that it is stopping, or a stop would wait out the shutdown timeout (25 s).
+    let app = TestApp::with_config(|config| {
+        one_second_limits(config);
+        config.http_timeouts.keep_alive = Duration::from_secs(60);
+    })
+    .await;
+    let (server, addr) =
+        safapac_api::http_server(app.state.clone(), ([127, 0, 0, 1], 0).into()).unwrap();
+    let handle = server.handle();
+    let running = actix_web::rt::spawn(server);
+    let (mut reader, mut writer) = TcpStream::connect(addr).await.unwrap().into_split();
+    writer
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
     assert_eq!(status_of(&read_answer(&mut reader).await), 200);
+
+    let stopped = tokio::time::timeout(BOUND, handle.stop(true)).await;
+    assert!(stopped.is_ok(), "the stop waited for an idle connection");
+    assert_eq!(read_until_closed(reader).await, "");
+    running.await.unwrap().unwrap();
 }
 
 #[actix_web::test]
