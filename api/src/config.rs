@@ -81,6 +81,9 @@ pub struct Config {
     /// `SAFAPAC_ACCOUNT_CHECK_TTL_MS`: how long a successful check of the account behind a
     /// bearer token is reused (0: every request reads the database).
     pub account_check_ttl: Duration,
+    /// `SAFAPAC_STATUS_CACHE_MB`: memory for finished calculation-status answers (0: none,
+    /// every poll reads PostgreSQL).
+    pub status_cache_bytes: usize,
     /// Bounds on how long one client may hold a connection without making progress.
     pub http_timeouts: HttpTimeouts,
     /// Serve `/openapi.json` and `/docs`.
@@ -341,6 +344,13 @@ impl Config {
                 "must be at most 60000 (a removed account keeps access that long)",
             ));
         }
+        let status_cache_mb = parse(&get, "SAFAPAC_STATUS_CACHE_MB", 64usize)?;
+        if status_cache_mb > 65_536 {
+            return Err(invalid(
+                "SAFAPAC_STATUS_CACHE_MB",
+                "must be at most 65536 (64 GiB)",
+            ));
+        }
         let defaults = HttpTimeouts::default();
         // Zero would switch a bound off (actix's convention), so it is refused.
         let positive_millis = |name: &'static str, default: Duration| {
@@ -390,6 +400,7 @@ impl Config {
             password_hash_concurrency,
             max_body_bytes,
             account_check_ttl,
+            status_cache_bytes: status_cache_mb * 1024 * 1024,
             http_timeouts,
             api_docs,
             queue,

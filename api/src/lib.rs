@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod operator;
 pub mod routes;
+pub mod status_cache;
 pub mod wire;
 
 use std::cell::RefCell;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub counters: Arc<counters::Counters>,
     /// Recently checked accounts behind bearer tokens.
     pub accounts: Arc<auth::accounts::AccountMemo>,
+    /// Finished calculation statuses, answered from memory.
+    pub statuses: Arc<status_cache::StatusCache>,
 }
 
 impl AppState {
@@ -90,6 +93,12 @@ impl AppState {
             redis.clone(),
             counters.clone(),
         ));
+        let statuses = status_cache::StatusCache::new(
+            config.status_cache_bytes,
+            &config.queue.redis_url,
+            &config.queue.redis_prefix,
+            redis.clone(),
+        );
         let cache_counters = Arc::new(safapac_cache::CacheCounters::default());
         let master_cache = Arc::new(cache::MasterCaches::new(
             safapac_cache::CacheSettings {
@@ -109,6 +118,7 @@ impl AppState {
             cache_counters,
             counters,
             accounts: Arc::new(auth::accounts::AccountMemo::new(config.account_check_ttl)),
+            statuses,
             passwords: PasswordHasher::new(config.password_hash_concurrency)
                 .observed_by(metrics.clone()),
             metrics,

@@ -73,6 +73,14 @@ pub async fn scrape(state: web::Data<AppState>, ops: web::Data<Ops>) -> HttpResp
         cache_invalidations: CacheCounters::get(&cache.invalidations),
         rate_limited: &rate_limited,
         rate_limit_fallbacks: Counters::get(&c.limiter_fallbacks),
+        status_cache: &[
+            ("hit", Counters::get(&state.statuses.counters.hits)),
+            ("miss", Counters::get(&state.statuses.counters.misses)),
+            (
+                "announce_failure",
+                Counters::get(&state.statuses.counters.announce_failures),
+            ),
+        ],
     });
     safapac_ops::http::metrics(ops).await
 }

@@ -562,6 +562,8 @@ fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
 #[derive(Debug, Clone, Queryable)]
 pub struct CalculationStatus {
     pub status: ScenarioStatus,
+    pub revision: i64,
+    pub project_id: Uuid,
     /// Results as JSON text, only when `status` is `calculated`.
     pub techno_economics: Option<String>,
     pub financials: Option<String>,
@@ -581,7 +583,7 @@ pub async fn calculation_status(
 ) -> Result<Option<CalculationStatus>, DbError> {
     struct Sql;
     impl Statement for Sql {
-        const SQL: &'static str = "SELECT s.status,
+        const SQL: &'static str = "SELECT s.status, s.revision, s.project_id,
                 CASE WHEN s.status = 'calculated' THEN s.techno_economics END AS techno_economics,
                 CASE WHEN s.status = 'calculated' THEN s.financial_analysis END AS financials,
                 CASE WHEN s.status = 'calculated' THEN s.user_inputs::text END AS inputs,
@@ -593,6 +595,8 @@ pub async fn calculation_status(
           WHERE s.id = $1 AND p.user_id = $2 AND ($3::uuid IS NULL OR s.project_id = $3)";
         type Row = (
             Text,
+            BigInt,
+            diesel::sql_types::Uuid,
             diesel::sql_types::Nullable<Text>,
             diesel::sql_types::Nullable<Text>,
             diesel::sql_types::Nullable<Text>,

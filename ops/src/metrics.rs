@@ -40,6 +40,7 @@ pub struct Metrics {
     job_duration: HistogramVec,
     job_pickup: Histogram,
     cache_events: IntCounterVec,
+    status_cache_events: IntCounterVec,
     rate_limit_rejections: IntCounterVec,
     rate_limit_fallbacks: IntCounter,
     password_hashes_waiting: IntGauge,
@@ -102,6 +103,14 @@ impl Metrics {
             ),
             &["event"],
         )?;
+        let status_cache_events = IntCounterVec::new(
+            Opts::new(
+                "status_cache_events_total",
+                "Calculation-status answers: hit (from memory), miss (from PostgreSQL), \
+                 announce_failure (a revision bump not published)",
+            ),
+            &["event"],
+        )?;
         let rate_limit_rejections = IntCounterVec::new(
             Opts::new(
                 "rate_limit_rejections_total",
@@ -126,6 +135,7 @@ impl Metrics {
         registry.register(Box::new(job_duration.clone()))?;
         registry.register(Box::new(job_pickup.clone()))?;
         registry.register(Box::new(cache_events.clone()))?;
+        registry.register(Box::new(status_cache_events.clone()))?;
         registry.register(Box::new(rate_limit_rejections.clone()))?;
         registry.register(Box::new(rate_limit_fallbacks.clone()))?;
         registry.register(Box::new(password_hashes_waiting.clone()))?;
@@ -134,6 +144,9 @@ impl Metrics {
         // alerts see them from the first scrape.
         for event in ["hit", "miss", "invalidation"] {
             cache_events.with_label_values(&[event]);
+        }
+        for event in ["hit", "miss", "announce_failure"] {
+            status_cache_events.with_label_values(&[event]);
         }
         for status in ["queued", "running", "failed"] {
             queue_jobs.with_label_values(&[status]);
@@ -149,6 +162,7 @@ impl Metrics {
             job_duration,
             job_pickup,
             cache_events,
+            status_cache_events,
             rate_limit_rejections,
             rate_limit_fallbacks,
             password_hashes_waiting,
@@ -206,6 +220,12 @@ impl Metrics {
             );
         }
         catch_up(&self.rate_limit_fallbacks, totals.rate_limit_fallbacks);
+        for (event, total) in totals.status_cache {
+            catch_up(
+                &self.status_cache_events.with_label_values(&[event]),
+                *total,
+            );
+        }
     }
 
     /// Counts a password hash waiting for a slot until the returned guard is dropped (also
@@ -248,6 +268,8 @@ pub struct Totals<'a> {
     /// 429 answers by policy name.
     pub rate_limited: &'a [(&'a str, u64)],
     pub rate_limit_fallbacks: u64,
+    /// Calculation-status cache events by name (API only; empty in a worker).
+    pub status_cache: &'a [(&'a str, u64)],
 }
 
 fn catch_up(counter: &IntCounter, total: u64) {
@@ -353,6 +375,7 @@ mod tests {
             cache_invalidations: 0,
             rate_limited: &[("login", 1)],
             rate_limit_fallbacks: 0,
+            status_cache: &[],
         });
         // Totals are cumulative: the same totals again add nothing.
         m.mirror_totals(&Totals {
@@ -361,6 +384,7 @@ mod tests {
             cache_invalidations: 0,
             rate_limited: &[("login", 1)],
             rate_limit_fallbacks: 0,
+            status_cache: &[],
         });
         m.job_finished("succeeded", Duration::from_millis(2));
         m.observe_queue(Depth {

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{
+    CacheControl, CacheDirective, ContentType, ETag, EntityTag, IfNoneMatch,
+};
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
 use safapac_cache::Entry;
 use safapac_core::{CalcRequest, master::MasterData};
 use safapac_db::jobs::{self, Finish, Submission};
@@ -21,6 +23,7 @@ use crate::auth::extract::AuthUser;
 use crate::error::{ApiError, ErrorBody, FieldError, OwnedObjectErrors};
 use crate::json_body::{JsonBody, Validate};
 use crate::routes::scenarios::ScenarioPath;
+use crate::status_cache::Finished;
 use crate::wire;
 
 const SCENARIO_NOT_FOUND: &str = "Scenario not found";
@@ -97,6 +100,11 @@ async fn submit(
     let submitted = jobs::submit(&mut conn, user.id, scenario_id, parent, submission)
         .await?
         .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    drop(conn);
+    state
+        .statuses
+        .scenario_changed(scenario_id, submitted.revision)
+        .await;
     Ok(Accepted {
         request,
         stored,
@@ -220,7 +228,10 @@ pub async fn calculate_sync(
         }
         Err(e) => {
             drop(conn);
-            hand_over(&state, job_id).await.map_err(|_| e)?;
+            hand_over(&state, job_id).await.map_err(|handing| {
+                tracing::warn!(%job_id, error = %handing, "synchronous job not handed over either");
+                e
+            })?;
         }
     }
     Ok(HttpResponse::Ok()
@@ -289,6 +300,7 @@ fn status_message(status: ScenarioStatus, error: Option<&str>) -> String {
     params(("scenario_id" = Uuid, Path)),
     responses(
         (status = 200, body = CalculationStatusBody),
+        (status = 304, description = "Calculated, and the `ETag` the client sent with `If-None-Match` is current: no body"),
         OwnedObjectErrors,
         (status = 503, body = ErrorBody),
     )
@@ -297,11 +309,15 @@ pub async fn status(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<ScenarioPath>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let ScenarioPath {
         project_id: parent,
         scenario_id,
     } = path.into_inner();
+    if let Some(finished) = state.statuses.get(scenario_id, user.id, parent) {
+        return Ok(finished_answer(&request, scenario_id, &finished));
+    }
     let mut conn = state.conn().await?;
     let found = jobs::calculation_status(&mut conn, user.id, scenario_id, parent)
         .await?
@@ -314,7 +330,14 @@ pub async fn status(
             let head = serde_json::json!({"scenarioId": scenario_id, "status": found.status, "message": message});
             let head = head.to_string();
             let results = results_body(te, fin, inputs);
-            format!("{},{}", &head[..head.len() - 1], &results[1..])
+            let finished = Finished {
+                owner: user.id,
+                project: found.project_id,
+                revision: found.revision,
+                body: format!("{},{}", &head[..head.len() - 1], &results[1..]).into(),
+            };
+            state.statuses.put(scenario_id, finished.clone());
+            return Ok(finished_answer(&request, scenario_id, &finished));
         }
         _ => serde_json::to_string(&CalculationStatusBody {
             scenario_id,
@@ -329,6 +352,36 @@ pub async fn status(
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(body))
+}
+
+/// A calculated scenario's answer, which never changes for its revision: with an `ETag`, and
+/// `304 Not Modified` (no body) for a client that already holds it. `no-cache` makes a
+/// browser revalidate every poll instead of reusing its copy unasked.
+fn finished_answer(request: &HttpRequest, scenario: Uuid, finished: &Finished) -> HttpResponse {
+    let tag = EntityTag::new_strong(finished.etag(scenario));
+    let held = match request.get_header::<IfNoneMatch>() {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&tag)),
+        None => false,
+    };
+    let mut answer = if held {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    answer
+        .insert_header(ETag(tag))
+        .insert_header(CacheControl(vec![
+            CacheDirective::Private,
+            CacheDirective::NoCache,
+        ]));
+    if held {
+        answer.finish()
+    } else {
+        answer
+            .content_type(ContentType::json())
+            .body(finished.body.clone())
+    }
 }
 
 /// One calculation job, as its owner sees it.

@@ -200,8 +200,11 @@ pub async fn delete_project(
     user: AuthUser,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let project_id = path.into_inner();
     let mut conn = state.conn().await?;
-    if safapac_db::projects::delete(&mut conn, user.id, path.into_inner()).await? {
+    if safapac_db::projects::delete(&mut conn, user.id, project_id).await? {
+        drop(conn);
+        state.statuses.project_deleted(project_id).await;
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound(PROJECT_NOT_FOUND))

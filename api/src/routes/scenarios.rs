@@ -509,6 +509,8 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.conn().await?;
     if safapac_db::scenarios::delete(&mut conn, user.id, path.scenario_id, path.project_id).await? {
+        drop(conn);
+        state.statuses.scenario_deleted(path.scenario_id).await;
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::NotFound(SCENARIO_NOT_FOUND))
@@ -570,6 +572,11 @@ pub async fn draft(
         safapac_db::scenarios::save_draft(&mut conn, user.id, scenario_id, parent, changes)
             .await?
             .ok_or(ApiError::NotFound(SCENARIO_NOT_FOUND))?;
+    drop(conn);
+    state
+        .statuses
+        .scenario_changed(scenario.id, scenario.revision)
+        .await;
     Ok(HttpResponse::Ok().json(DraftResponse {
         id: scenario.id,
         status: scenario.status,

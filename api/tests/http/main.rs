@@ -16,3 +16,4 @@ mod projects;
 mod scenarios;
 mod security;
 mod service;
+mod status_cache;
