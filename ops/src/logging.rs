@@ -1,6 +1,14 @@
 //! Log set-up shared by both binaries: `RUST_LOG` picks levels (default `info`),
 //! `SAFAPAC_LOG_FORMAT` picks human text (default) or JSON lines. Spans' fields (the request
-//! id of a request) are written on every line inside them.
+//! id of a request) are written on every line inside them. The binaries write through
+//! [`writer::NonBlocking`]: a bounded queue and a thread of its own, so no request waits for
+//! standard error; lines that do not fit are dropped and counted ([`dropped_lines`], exported
+//! as `safapac_log_lines_dropped_total`).
+
+pub mod writer;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use tracing::{Level, Metadata, Subscriber};
 use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
@@ -10,7 +18,11 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{Layer, Registry};
 
 /// Every variable this module reads.
-pub const ENV_VARS: &[&str] = &["RUST_LOG", "SAFAPAC_LOG_FORMAT"];
+pub const ENV_VARS: &[&str] = &["RUST_LOG", "SAFAPAC_LOG_FORMAT", "SAFAPAC_LOG_BUFFER_LINES"];
+
+/// About 2 MiB of typical lines: seconds of a busy server's access log, enough to ride out
+/// a slow disk without dropping, small enough to be no memory concern.
+pub const DEFAULT_BUFFER_LINES: usize = 8192;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -24,6 +36,10 @@ pub enum LogError {
     Format(String),
     #[error("RUST_LOG: {0}")]
     Filter(#[from] tracing_subscriber::filter::ParseError),
+    #[error("SAFAPAC_LOG_BUFFER_LINES: expected a number of lines of at least 1, got {0:?}")]
+    BufferLines(String),
+    #[error(transparent)]
+    Writer(#[from] writer::SpawnError),
     #[error("a global logger is already installed")]
     AlreadyInstalled(#[from] tracing_subscriber::util::TryInitError),
 }
@@ -35,6 +51,8 @@ pub struct LogSettings {
     pub filter: String,
     /// Colours in text lines: only when standard error is a terminal, never in files.
     pub ansi: bool,
+    /// Lines the writer queues for standard error before it drops new ones.
+    pub buffer_lines: usize,
 }
 
 impl LogSettings {
@@ -54,9 +72,20 @@ impl LogSettings {
         let filter = lookup("RUST_LOG")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| "info".to_owned());
+        let buffer_lines = match lookup("SAFAPAC_LOG_BUFFER_LINES")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+        {
+            None => DEFAULT_BUFFER_LINES,
+            Some(raw) => match raw.parse::<usize>() {
+                Ok(lines) if lines > 0 => lines,
+                _ => return Err(LogError::BufferLines(raw)),
+            },
+        };
         Ok(LogSettings {
             format,
             filter,
+            buffer_lines,
             ansi: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         })
     }
@@ -98,11 +127,28 @@ where
     Ok(Registry::default().with(layer.with_filter(filter)))
 }
 
-/// Installs the process-wide logger on standard error; `log` records (from dependencies)
-/// are forwarded to it.
-pub fn init(settings: &LogSettings) -> Result<(), LogError> {
-    subscriber(settings, std::io::stderr)?.try_init()?;
-    Ok(())
+/// The drop counter of the process-wide writer, once [`init`] has installed it.
+static DROPPED: OnceLock<Arc<AtomicU64>> = OnceLock::new();
+
+/// Lines the process-wide writer has dropped since start (0 before [`init`], and in tests
+/// that capture logs their own way).
+pub fn dropped_lines() -> u64 {
+    DROPPED.get().map_or(0, |d| d.load(Ordering::Relaxed))
+}
+
+/// Keeps the log writer running; dropping it writes out the queued lines. Hold it until the
+/// process ends, so the last lines (shutdown, the error that stopped it) are not lost.
+#[must_use = "dropping the guard stops the log writer"]
+pub struct LogGuard(#[allow(dead_code)] writer::FlushGuard);
+
+/// Installs the process-wide logger on standard error, through the non-blocking writer;
+/// `log` records (from dependencies) are forwarded to it.
+pub fn init(settings: &LogSettings) -> Result<LogGuard, LogError> {
+    let (writer, guard) = writer::NonBlocking::new(std::io::stderr(), settings.buffer_lines)?;
+    let dropped = writer.dropped_counter();
+    subscriber(settings, writer)?.try_init()?;
+    let _ = DROPPED.set(dropped);
+    Ok(LogGuard(guard))
 }
 
 #[cfg(test)]
@@ -130,12 +176,29 @@ mod tests {
     }
 
     #[test]
+    fn the_buffer_holds_a_positive_number_of_lines() {
+        assert_eq!(settings(&[]).unwrap().buffer_lines, DEFAULT_BUFFER_LINES);
+        let set = settings(&[("SAFAPAC_LOG_BUFFER_LINES", " 100 ")]).unwrap();
+        assert_eq!(set.buffer_lines, 100);
+        for bad in ["0", "-1", "lots"] {
+            let err = settings(&[("SAFAPAC_LOG_BUFFER_LINES", bad)]).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "SAFAPAC_LOG_BUFFER_LINES: expected a number of lines of at least 1, got {bad:?}"
+                )
+            );
+        }
+    }
+
+    #[test]
     fn json_lines_carry_the_fields_of_the_enclosing_span() {
         let out = safapac_testkit::logs::Capture::default();
         let s = LogSettings {
             format: LogFormat::Json,
             filter: "trace".into(),
             ansi: false,
+            buffer_lines: DEFAULT_BUFFER_LINES,
         };
         let subscriber = subscriber(&s, out.clone()).unwrap();
         tracing::subscriber::with_default(subscriber, || {

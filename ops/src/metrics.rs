@@ -44,6 +44,7 @@ pub struct Metrics {
     rate_limit_rejections: IntCounterVec,
     rate_limit_fallbacks: IntCounter,
     password_hashes_waiting: IntGauge,
+    log_lines_dropped: IntCounter,
     mirroring: std::sync::Mutex<()>,
 }
 
@@ -136,9 +137,14 @@ impl Metrics {
         registry.register(Box::new(job_pickup.clone()))?;
         registry.register(Box::new(cache_events.clone()))?;
         registry.register(Box::new(status_cache_events.clone()))?;
+        let log_lines_dropped = IntCounter::new(
+            "log_lines_dropped_total",
+            "Log lines dropped because the log writer's queue was full (standard error too slow)",
+        )?;
         registry.register(Box::new(rate_limit_rejections.clone()))?;
         registry.register(Box::new(rate_limit_fallbacks.clone()))?;
         registry.register(Box::new(password_hashes_waiting.clone()))?;
+        registry.register(Box::new(log_lines_dropped.clone()))?;
 
         // Labelled series appear only once touched; these start at zero so dashboards and
         // alerts see them from the first scrape.
@@ -166,12 +172,19 @@ impl Metrics {
             rate_limit_rejections,
             rate_limit_fallbacks,
             password_hashes_waiting,
+            log_lines_dropped,
             mirroring: std::sync::Mutex::new(()),
         })
     }
 
     /// The Prometheus text exposition of every series.
     pub fn render(&self) -> String {
+        // The log writer counts its drops itself (it serves the whole process, whichever
+        // registry scrapes it).
+        {
+            let _one_at_a_time = self.mirroring.lock();
+            catch_up(&self.log_lines_dropped, crate::logging::dropped_lines());
+        }
         TextEncoder::new()
             .encode_to_string(&self.registry.gather())
             .unwrap_or_else(|e| unreachable!("text encoding of valid families: {e}"))
@@ -427,6 +440,8 @@ mod tests {
             value(&text, r#"safapac_queue_jobs{status="failed"}"#),
             Some(2.0)
         );
+        // No process-wide writer in this test: nothing dropped, but the series is there.
+        assert_eq!(value(&text, "safapac_log_lines_dropped_total"), Some(0.0));
     }
 
     #[test]
