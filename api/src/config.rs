@@ -88,6 +88,9 @@ pub struct Config {
     pub http_timeouts: HttpTimeouts,
     /// Serve `/openapi.json` and `/docs`.
     pub api_docs: bool,
+    /// `SAFAPAC_ACCESS_LOG`: one INFO line per request (method, route, status, duration,
+    /// request id). Off leaves every other line, warnings and errors included.
+    pub access_log: bool,
     /// Redis: the queue, the key prefix and the master-data cache's lifetime, read alike by
     /// every worker.
     pub queue: safapac_queue::QueueSettings,
@@ -377,6 +380,7 @@ impl Config {
             )?),
         };
         let api_docs = parse_bool(&get, "SAFAPAC_API_DOCS", dev)?;
+        let access_log = on_off(&get, "SAFAPAC_ACCESS_LOG", true)?;
         let queue = safapac_queue::QueueSettings::from_lookup(get)
             .map_err(|e| invalid(e.name, e.problem))?;
         let embedded_worker = parse_bool(&get, "SAFAPAC_EMBEDDED_WORKER", false)?;
@@ -403,6 +407,7 @@ impl Config {
             status_cache_bytes: status_cache_mb * 1024 * 1024,
             http_timeouts,
             api_docs,
+            access_log,
             queue,
             embedded_worker,
             rate_limits,
@@ -449,6 +454,20 @@ fn parse_bool(
             name,
             format!("expected true or false, got {other:?}"),
         )),
+    }
+}
+
+/// A switch documented as `on`/`off`; the boolean spellings are accepted too.
+fn on_off(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("on" | "true" | "1" | "yes") => Ok(true),
+        Some("off" | "false" | "0" | "no") => Ok(false),
+        Some(other) => Err(invalid(name, format!("expected on or off, got {other:?}"))),
     }
 }
 
@@ -544,6 +563,26 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn the_access_log_is_on_unless_switched_off() {
+        assert!(config(&[]).unwrap().access_log);
+        for (value, on) in [
+            ("on", true),
+            (" OFF ", false),
+            ("off", false),
+            ("true", true),
+        ] {
+            let c = config(&[("SAFAPAC_ACCESS_LOG", value)]).unwrap();
+            assert_eq!(c.access_log, on, "{value}");
+        }
+        let err = config(&[("SAFAPAC_ACCESS_LOG", "quiet")]).unwrap_err();
+        assert_eq!(err.name, "SAFAPAC_ACCESS_LOG");
+        assert_eq!(
+            err.to_string(),
+            r#"SAFAPAC_ACCESS_LOG: expected on or off, got "quiet""#
+        );
     }
 
     #[test]

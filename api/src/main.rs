@@ -19,12 +19,17 @@ async fn main() -> ExitCode {
         eprintln!("configuration error: .env: {e}");
         return ExitCode::from(2);
     }
-    if let Err(e) = safapac_ops::logging::LogSettings::from_env()
+    // Held to the end of `main`, also on SIGTERM (actix stops the server and `serve`
+    // returns): dropping it writes out the lines still queued.
+    let _log = match safapac_ops::logging::LogSettings::from_env()
         .and_then(|logs| safapac_ops::logging::init(&logs))
     {
-        eprintln!("configuration error: {e}");
-        return ExitCode::from(2);
-    }
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     safapac_api::heap::return_large_blocks_to_the_system();
 
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -70,12 +70,17 @@ fn run_calc(file: Option<PathBuf>, batch: bool) -> io::Result<Outcome> {
 
 fn run_worker() -> ExitCode {
     let _ = dotenvy::dotenv();
-    if let Err(e) = safapac_ops::logging::LogSettings::from_env()
+    // Declared first, dropped last: after the runtime has stopped on SIGTERM and the final
+    // lines are queued, dropping it writes them out.
+    let _log = match safapac_ops::logging::LogSettings::from_env()
         .and_then(|logs| safapac_ops::logging::init(&logs))
     {
-        eprintln!("safapac-worker: {e}");
-        return ExitCode::from(1);
-    }
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("safapac-worker: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let settings = match WorkerSettings::from_env() {
         Ok(s) => s,
         Err(e) => {
