@@ -70,7 +70,7 @@ pub async fn track(
             method = method.as_str(),
             route = route.as_str(),
             status,
-            elapsed_ms = elapsed.as_secs_f64() * 1e3,
+            elapsed_ms = elapsed.as_micros() as f64 / 1e3,
             "request finished"
         );
     }
