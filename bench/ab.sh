@@ -8,9 +8,13 @@
 # Each round runs A, then B (then B, then A in the next round, so neither always goes first):
 # the master-data and project reads with the API pinned to core 0 and wrk to core 1
 # (bench/reads.sh), then the drain and the dashboard pattern with API and worker unpinned.
-# Settings (environment): SAFAPAC_AB_WORKLOADS (default "reads drain dashboard"),
-# SAFAPAC_BENCH_SECONDS (20, each read run), SAFAPAC_AB_LOG (the API's RUST_LOG, default warn
-# as in BENCHMARKS.md; `info` measures the default request log), SAFAPAC_AB_DRAIN (5000).
+# Settings (environment): SAFAPAC_AB_WORKLOADS (default "reads drain dashboard"; also
+# "status", the poll of a calculated scenario), SAFAPAC_AB_READS (the reads.sh workloads of
+# "reads", default "master-data project"), SAFAPAC_BENCH_SECONDS (20, each read run),
+# SAFAPAC_AB_DRAIN (5000), SAFAPAC_AB_ENV_A and SAFAPAC_AB_ENV_B (extra NAME=value settings of
+# each side, e.g. RUST_LOG=info to measure the default request log against RUST_LOG=warn, or
+# SAFAPAC_STATUS_CACHE_MB=0; both sides run with RUST_LOG=warn otherwise, as in
+# BENCHMARKS.md). DIR_A and DIR_B may be the same checkout, to compare settings.
 # Needs PostgreSQL and Redis on this machine and wrk. Output: one line per measured run,
 # prefixed with the build's label and commit.
 set -euo pipefail
@@ -26,13 +30,14 @@ port=8100
 email=bench@example.com
 export SAFAPAC_BENCH_PASSWORD='bench password 123'
 
+log_dir=$(mktemp -d)
 pids=()
 stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   pids=()
 }
-trap stop_all EXIT
+trap 'stop_all; rm -rf "$log_dir"' EXIT
 
 wait_ready() {
   for _ in $(seq 1 100); do
@@ -50,7 +55,10 @@ setup() { # label dir
   export DATABASE_URL="$pg/safapac_ab_$label" SAFAPAC_BIND="127.0.0.1:$port"
   export SAFAPAC_QUEUE="ab_$label" SAFAPAC_REDIS_PREFIX="ab_$label"
   export SAFAPAC_RATE_FLOOD=1000000/1s SAFAPAC_RATE_CALCULATE=60000/min SAFAPAC_RATE_LOGIN=1000/min
-  export SAFAPAC_RATE_REFRESH=60000/min RUST_LOG=${SAFAPAC_AB_LOG:-warn}
+  export SAFAPAC_RATE_REFRESH=60000/min RUST_LOG=warn
+  local extra
+  if [[ $label == a ]]; then extra=${SAFAPAC_AB_ENV_A:-}; else extra=${SAFAPAC_AB_ENV_B:-}; fi
+  for setting in $extra; do export "${setting?}"; done
   bin=$dir/target/release
   commit=$(git -C "$dir" rev-parse --short HEAD)
 }
@@ -66,15 +74,20 @@ fresh_database() { # label dir
 run_build() { # label dir
   local label=$1 dir=$2
   setup "$label" "$dir"
-  local tag="$label@$commit"
+  local tag
+  if [[ $label == a ]]; then tag="a@$commit ${SAFAPAC_AB_ENV_A:-}"; else tag="b@$commit ${SAFAPAC_AB_ENV_B:-}"; fi
   for workload in $workloads; do
     case $workload in
-      reads)
-        taskset -c 0 "$bin/safapac-api" >/dev/null 2>&1 & pids+=($!)
+      reads | status)
+        local reads=${SAFAPAC_AB_READS:-master-data project}
+        [[ $workload == status ]] && reads=status
+        # The request log goes to a file, as an operator keeps it.
+        taskset -c 0 "$bin/safapac-api" >/dev/null 2>"$log_dir/api-$label.log" & pids+=($!)
         "$bin/safapac-worker" run >/dev/null 2>&1 & pids+=($!)
         wait_ready
+        # shellcheck disable=SC2086 # the workload names are words
         SAFAPAC_BENCH_BIN="$bin/safapac-bench" SAFAPAC_BENCH_API_PID=${pids[0]} \
-          bash "$repo/bench/reads.sh" "http://127.0.0.1:$port" "$email" master-data project \
+          bash "$repo/bench/reads.sh" "http://127.0.0.1:$port" "$email" $reads \
           | grep -v '^API memory' | sed "s/^/$tag  /"
         stop_all
         ;;
@@ -95,13 +108,14 @@ run_build() { # label dir
   done
 }
 
-fresh_database a "$dir_a"
-fresh_database b "$dir_b"
+# Each side in a subshell, so one side's settings never leak into the other's.
+(fresh_database a "$dir_a")
+(fresh_database b "$dir_b")
 for round in $(seq 1 "$rounds"); do
   echo "# round $round"
   if (( round % 2 )); then
-    run_build a "$dir_a"; run_build b "$dir_b"
+    (run_build a "$dir_a"); (run_build b "$dir_b")
   else
-    run_build b "$dir_b"; run_build a "$dir_a"
+    (run_build b "$dir_b"); (run_build a "$dir_a")
   fi
 done

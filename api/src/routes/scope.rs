@@ -67,8 +67,18 @@ pub fn register(cfg: &mut web::ServiceConfig, routes: BTreeMap<&str, Vec<Route>>
 }
 
 fn register_node(cfg: &mut web::ServiceConfig, mut path: String, mut node: Node) {
-    // A segment with nothing of its own and one child joins it (`/api` + `/v1`).
-    while node.routes.is_empty() && node.children.len() == 1 {
+    // A segment with nothing of its own and one literal child joins it (`/api` + `/v1`). A
+    // `{param}` child stays a level of its own: joined, `/jobs/{job_id}` would be one pattern,
+    // which actix matches with a regular expression against every request that reaches it in
+    // registration order, instead of comparing the literal `jobs` first.
+    while node.routes.is_empty()
+        && node.children.len() == 1
+        && node
+            .children
+            .keys()
+            .next()
+            .is_some_and(|segment| !segment.starts_with('{'))
+    {
         let Some((segment, child)) = node.children.pop_first() else {
             break;
         };
