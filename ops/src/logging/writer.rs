@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -193,6 +193,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use std::sync::{Condvar, Mutex};
+    use std::time::Instant;
 
     use super::*;
 
