@@ -45,6 +45,7 @@ pub struct Metrics {
     rate_limit_fallbacks: IntCounter,
     password_hashes_waiting: IntGauge,
     log_lines_dropped: IntCounter,
+    db_conflicts_retried: IntCounter,
     mirroring: std::sync::Mutex<()>,
 }
 
@@ -145,6 +146,11 @@ impl Metrics {
         registry.register(Box::new(rate_limit_fallbacks.clone()))?;
         registry.register(Box::new(password_hashes_waiting.clone()))?;
         registry.register(Box::new(log_lines_dropped.clone()))?;
+        let db_conflicts_retried = IntCounter::new(
+            "db_conflicts_retried_total",
+            "Statements or transactions run again after a deadlock or serialization failure",
+        )?;
+        registry.register(Box::new(db_conflicts_retried.clone()))?;
 
         // Labelled series appear only once touched; these start at zero so dashboards and
         // alerts see them from the first scrape.
@@ -173,17 +179,22 @@ impl Metrics {
             rate_limit_fallbacks,
             password_hashes_waiting,
             log_lines_dropped,
+            db_conflicts_retried,
             mirroring: std::sync::Mutex::new(()),
         })
     }
 
     /// The Prometheus text exposition of every series.
     pub fn render(&self) -> String {
-        // The log writer counts its drops itself (it serves the whole process, whichever
-        // registry scrapes it).
+        // The log writer and the database's conflict retries count for themselves (each
+        // serves the whole process, whichever registry scrapes it).
         {
             let _one_at_a_time = self.mirroring.lock();
             catch_up(&self.log_lines_dropped, crate::logging::dropped_lines());
+            catch_up(
+                &self.db_conflicts_retried,
+                safapac_db::retry::conflicts_retried(),
+            );
         }
         TextEncoder::new()
             .encode_to_string(&self.registry.gather())
@@ -442,6 +453,7 @@ mod tests {
         );
         // No process-wide writer in this test: nothing dropped, but the series is there.
         assert_eq!(value(&text, "safapac_log_lines_dropped_total"), Some(0.0));
+        assert!(value(&text, "safapac_db_conflicts_retried_total").is_some());
     }
 
     #[test]
