@@ -5,41 +5,67 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::models::{Project, ProjectWithCount};
+use crate::prepared::{Prepared, Statement, bind};
 use crate::schema::{projects, scenarios};
-use crate::{DbError, retry, scenarios as scenario_queries};
+use crate::{DbError, retry};
 
-/// Creates a project together with its first scenario (`Scenario 1`, order 1), in one
-/// transaction: the dashboard lists the scenarios right after the create answers.
+/// Creates a project together with its first scenario (`Scenario 1`, order 1, the first row
+/// of each master table as placeholder references): one statement, so one round trip, where
+/// a transaction of six statements took seven. An empty master table leaves the scenario's
+/// reference null, which the schema refuses, so nothing is created.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     name: &str,
 ) -> Result<ProjectWithCount, DbError> {
-    let name = name.to_owned();
-    conn.transaction::<_, DbError, _>(async move |conn| {
-        let now = Utc::now();
-        let project: Project = diesel::insert_into(projects::table)
-            .values((
-                projects::id.eq(Uuid::new_v4()),
-                projects::user_id.eq(user_id),
-                projects::project_name.eq(&name),
-                projects::created_at.eq(now),
-                projects::updated_at.eq(now),
-            ))
-            .returning(Project::as_returning())
-            .get_result(conn)
-            .await?;
-        scenario_queries::insert_placeholder(conn, project.id, "Scenario 1", 1).await?;
-        Ok(ProjectWithCount {
-            project,
-            scenario_count: 1,
-        })
+    struct Sql;
+    impl Statement for Sql {
+        const SQL: &'static str = "WITH p AS (
+            INSERT INTO projects (id, user_id, project_name, created_at, updated_at)
+            VALUES ($1, $2, $3, now(), now())
+            RETURNING id, user_id, project_name, created_at, updated_at),
+         s AS (
+            INSERT INTO scenarios (id, project_id, scenario_name, scenario_order, process_id,
+                                   feedstock_id, country_id, user_inputs, created_at, updated_at)
+            SELECT $4, p.id, 'Scenario 1', 1,
+                   (SELECT min(id) FROM process_technologies),
+                   (SELECT min(id) FROM feedstocks),
+                   (SELECT min(id) FROM countries),
+                   '{}'::jsonb, now(), now()
+              FROM p)
+         SELECT id, user_id, project_name, created_at, updated_at FROM p";
+        type Row = (
+            diesel::sql_types::Uuid,
+            diesel::sql_types::Uuid,
+            diesel::sql_types::Text,
+            diesel::sql_types::Timestamptz,
+            diesel::sql_types::Timestamptz,
+        );
+    }
+    let created: Result<Project, _> = Prepared::<Sql, _>::new((
+        bind::<diesel::sql_types::Uuid, _>(Uuid::new_v4()),
+        bind::<diesel::sql_types::Uuid, _>(user_id),
+        bind::<diesel::sql_types::Text, _>(name),
+        bind::<diesel::sql_types::Uuid, _>(Uuid::new_v4()),
+    ))
+    .get_result(conn)
+    .await;
+    let project = match created {
+        Ok(project) => project,
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::NotNullViolation,
+            _,
+        )) => return Err(DbError::MasterDataMissing),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(ProjectWithCount {
+        project,
+        scenario_count: 1,
     })
-    .await
 }
 
 /// The caller's projects, most recently changed first.

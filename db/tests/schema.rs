@@ -307,3 +307,35 @@ async fn the_schema_allows_exactly_the_statuses_the_code_knows() {
         sorted(JobStatus::ALL.iter().map(|s| s.as_str()).collect())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_needs_seeded_master_data_and_is_created_whole_or_not_at_all() {
+    let db = TestDatabase::create().await.unwrap();
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    let user = uuid::Uuid::new_v4();
+    diesel::sql_query(
+        "INSERT INTO users (id, name, email, password_hash, occupation)
+         VALUES ($1, 'A', 'a@example.com', 'x', 'researcher')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(user)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let created = safapac_db::projects::create(&mut conn, user, "P")
+        .await
+        .unwrap();
+    assert_eq!(created.scenario_count, 1);
+    assert_eq!(count(&mut conn, "scenarios").await, 1);
+
+    diesel::sql_query("TRUNCATE countries CASCADE")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let refused = safapac_db::projects::create(&mut conn, user, "Q").await;
+    assert!(
+        matches!(refused, Err(safapac_db::DbError::MasterDataMissing)),
+        "{refused:?}"
+    );
+    // P stays (the cascade took only its scenario); Q left nothing behind.
+    assert_eq!(count(&mut conn, "projects").await, 1);
+}
