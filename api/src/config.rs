@@ -446,15 +446,7 @@ fn parse_bool(
     name: &'static str,
     default: bool,
 ) -> Result<bool, ConfigError> {
-    match get(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-        None => Ok(default),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some("0" | "false" | "no" | "off") => Ok(false),
-        Some(other) => Err(invalid(
-            name,
-            format!("expected true or false, got {other:?}"),
-        )),
-    }
+    switch(get, name, default, "true or false")
 }
 
 /// A switch documented as `on`/`off`; the boolean spellings are accepted too.
@@ -463,11 +455,21 @@ fn on_off(
     name: &'static str,
     default: bool,
 ) -> Result<bool, ConfigError> {
+    switch(get, name, default, "on or off")
+}
+
+/// Every spelling of yes and no; a refusal names the documented one, `expected`.
+fn switch(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+    expected: &str,
+) -> Result<bool, ConfigError> {
     match get(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
         None => Ok(default),
-        Some("on" | "true" | "1" | "yes") => Ok(true),
-        Some("off" | "false" | "0" | "no") => Ok(false),
-        Some(other) => Err(invalid(name, format!("expected on or off, got {other:?}"))),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(invalid(name, format!("expected {expected}, got {other:?}"))),
     }
 }
 

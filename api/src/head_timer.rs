@@ -27,12 +27,14 @@ use std::rc::Rc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::Error;
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, web};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
+
+use crate::HoldingBody;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -183,10 +185,7 @@ pub async fn track_requests(
     let serving = Serving::start(clock);
     let response = next.call(req).await?;
     Ok(response
-        .map_body(|_, body| UntilSent {
-            body: body.boxed(),
-            _serving: serving,
-        })
+        .map_body(|_, body| HoldingBody::new(body, serving))
         .map_into_right_body())
 }
 
@@ -203,25 +202,5 @@ impl Serving {
 impl Drop for Serving {
     fn drop(&mut self) {
         self.0.0.set(Phase::Between);
-    }
-}
-
-struct UntilSent {
-    body: BoxBody,
-    _serving: Serving,
-}
-
-impl MessageBody for UntilSent {
-    type Error = Box<dyn std::error::Error>;
-
-    fn size(&self) -> BodySize {
-        self.body.size()
-    }
-
-    fn poll_next(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<web::Bytes, Self::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_next(cx)
     }
 }

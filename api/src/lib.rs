@@ -270,10 +270,8 @@ async fn hold_request_body(
     });
     let response = next.call(req).await?;
     Ok(response
-        .map_body(|_, body| HeldBody {
-            body: body.boxed(),
-            _payload: held,
-        })
+        // The request body's receiver lives as long as the answer.
+        .map_body(|_, body| HoldingBody::new(body, held))
         .map_into_right_body())
 }
 
@@ -287,13 +285,23 @@ impl futures_util::Stream for SharedPayload {
     }
 }
 
-/// A response body that owns the request body's receiver (see `hold_request_body`).
-struct HeldBody {
+/// A response body that keeps `guard` alive until the body is dropped, that is once the
+/// answer has been sent (or abandoned): what a middleware must hold for exactly that long.
+pub(crate) struct HoldingBody<G> {
     body: BoxBody,
-    _payload: Rc<RefCell<Payload>>,
+    _guard: G,
 }
 
-impl MessageBody for HeldBody {
+impl<G> HoldingBody<G> {
+    pub(crate) fn new(body: impl MessageBody + 'static, guard: G) -> HoldingBody<G> {
+        HoldingBody {
+            body: body.boxed(),
+            _guard: guard,
+        }
+    }
+}
+
+impl<G: Unpin> MessageBody for HoldingBody<G> {
     type Error = Box<dyn std::error::Error>;
 
     fn size(&self) -> BodySize {

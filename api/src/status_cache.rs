@@ -46,14 +46,24 @@ impl Finished {
 struct Slot {
     /// The highest revision this process has heard of: nothing older is served or kept.
     latest: i64,
-    entry: Option<(Finished, Instant)>,
+    entry: Option<Kept>,
+}
+
+/// An answer in memory: when it was kept, and its place in the insertion order.
+struct Kept {
+    finished: Finished,
+    at: Instant,
+    seq: u64,
 }
 
 #[derive(Default)]
 struct State {
     slots: HashMap<Uuid, Slot>,
-    /// Insertion order, for eviction once over budget (stale pairs are skipped).
-    order: VecDeque<(Uuid, i64)>,
+    /// Insertion order (scenario, `Kept::seq`), for eviction once over budget; a pair whose
+    /// answer was replaced or removed since is skipped, and such pairs are swept out before
+    /// they outnumber the slots.
+    order: VecDeque<(Uuid, u64)>,
+    next_seq: u64,
     bytes: usize,
 }
 
@@ -143,7 +153,7 @@ impl StatusCache {
             return None;
         }
         let found = self.lock().slots.get(&scenario).and_then(|slot| {
-            let (finished, at) = slot.entry.as_ref()?;
+            let Kept { finished, at, .. } = slot.entry.as_ref()?;
             (finished.revision >= slot.latest
                 && at.elapsed() < ENTRY_TTL
                 && finished.owner == owner
@@ -163,7 +173,9 @@ impl StatusCache {
         if !self.is_live() || finished.body.len() > self.budget {
             return;
         }
-        let mut state = self.lock();
+        let mut guard = self.lock();
+        // One reborrow, so the fields can be borrowed apart.
+        let state = &mut *guard;
         let slot = state.slots.entry(scenario).or_insert(Slot {
             latest: finished.revision,
             entry: None,
@@ -172,18 +184,33 @@ impl StatusCache {
             return;
         }
         slot.latest = finished.revision;
+        let seq = state.next_seq;
+        state.next_seq += 1;
         let added = finished.body.len();
         let replaced = slot
             .entry
-            .replace((finished.clone(), Instant::now()))
-            .map_or(0, |(old, _)| old.body.len());
+            .replace(Kept {
+                finished,
+                at: Instant::now(),
+                seq,
+            })
+            .map_or(0, |old| old.finished.body.len());
         state.bytes = state.bytes + added - replaced;
-        state.order.push_back((scenario, finished.revision));
+        state.order.push_back((scenario, seq));
         while state.bytes > self.budget {
-            let Some((id, revision)) = state.order.pop_front() else {
+            let Some((id, seq)) = state.order.pop_front() else {
                 break;
             };
-            remove_entry(&mut state, id, Some(revision));
+            remove_entry(state, id, Some(seq));
+        }
+        if state.order.len() > 2 * state.slots.len() + 64 {
+            let State { slots, order, .. } = state;
+            order.retain(|(id, seq)| {
+                slots
+                    .get(id)
+                    .and_then(|slot| slot.entry.as_ref())
+                    .is_some_and(|kept| kept.seq == *seq)
+            });
         }
     }
 
@@ -244,7 +271,7 @@ impl StatusCache {
                     .filter(|(_, slot)| {
                         slot.entry
                             .as_ref()
-                            .is_some_and(|(f, _)| f.project == project)
+                            .is_some_and(|kept| kept.finished.project == project)
                     })
                     .map(|(id, _)| *id)
                     .collect();
@@ -284,16 +311,16 @@ impl StatusCache {
     }
 }
 
-/// Removes `id`'s answer (only if it is of `revision`, when given) and its bytes.
-fn remove_entry(state: &mut State, id: Uuid, revision: Option<i64>) {
+/// Removes `id`'s answer (only if it is the one kept as `seq`, when given) and its bytes.
+fn remove_entry(state: &mut State, id: Uuid, seq: Option<u64>) {
     let Some(slot) = state.slots.get_mut(&id) else {
         return;
     };
-    if revision.is_some_and(|r| slot.entry.as_ref().is_none_or(|(f, _)| f.revision != r)) {
+    if seq.is_some_and(|seq| slot.entry.as_ref().is_none_or(|kept| kept.seq != seq)) {
         return;
     }
-    if let Some((old, _)) = slot.entry.take() {
-        state.bytes -= old.body.len();
+    if let Some(old) = slot.entry.take() {
+        state.bytes -= old.finished.body.len();
     }
 }
 
@@ -427,6 +454,22 @@ mod tests {
         assert!(cache.get(ids[2], owner, None).is_some());
         cache.put(Uuid::new_v4(), finished(owner, Uuid::nil(), 1, 26));
         assert!(cache.lock().bytes <= 25, "too large to keep at all");
+    }
+
+    #[test]
+    fn answers_kept_again_and_again_do_not_grow_the_bookkeeping() {
+        let cache = cache(1 << 20);
+        let (scenario, owner) = (Uuid::new_v4(), Uuid::new_v4());
+        for _ in 0..10_000 {
+            cache.put(scenario, finished(owner, Uuid::nil(), 1, 10));
+        }
+        let state = cache.lock();
+        assert_eq!(state.bytes, 10);
+        assert!(
+            state.order.len() <= 2 * state.slots.len() + 65,
+            "{}",
+            state.order.len()
+        );
     }
 
     #[test]

@@ -48,6 +48,22 @@ impl DbError {
             _ => false,
         }
     }
+
+    /// True for a statement PostgreSQL aborted because of a concurrent one: a deadlock
+    /// (SQLSTATE 40P01, which diesel reports without its code) or a serialization failure
+    /// (40001). Running it again may succeed (`retry::on_conflict`).
+    pub fn is_conflict(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
+                true
+            }
+            DbError::Query(Error::DatabaseError(_, info)) => {
+                info.message().starts_with("deadlock detected")
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Messages of the server's "your connection is going away" errors (SQLSTATE class 57P:
@@ -96,5 +112,20 @@ mod tests {
         assert!(db_error(DatabaseErrorKind::ClosedConnection, "closed").is_unavailable());
         assert!(!db_error(DatabaseErrorKind::UniqueViolation, "duplicate key").is_unavailable());
         assert!(!DbError::Query(Error::NotFound).is_unavailable());
+    }
+
+    #[test]
+    fn deadlocks_and_serialization_failures_are_conflicts_and_nothing_else_is() {
+        assert!(db_error(DatabaseErrorKind::Unknown, "deadlock detected").is_conflict());
+        assert!(
+            db_error(
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access"
+            )
+            .is_conflict()
+        );
+        assert!(!db_error(DatabaseErrorKind::UniqueViolation, "duplicate key").is_conflict());
+        assert!(!DbError::Query(Error::NotFound).is_conflict());
+        assert!(!DbError::CalculationInProgress.is_conflict());
     }
 }

@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use diesel::result::{DatabaseErrorKind, Error};
+use diesel::result::Error;
 use diesel_async::AsyncPgConnection;
 
 use crate::DbError;
@@ -92,45 +92,9 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + spread)
 }
 
-impl DbError {
-    /// True for a statement PostgreSQL aborted because of a concurrent one: a deadlock
-    /// (SQLSTATE 40P01, which diesel reports without its code) or a serialization failure
-    /// (40001).
-    pub fn is_conflict(&self) -> bool {
-        match self {
-            DbError::Query(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
-                true
-            }
-            DbError::Query(Error::DatabaseError(_, info)) => {
-                info.message().starts_with("deadlock detected")
-            }
-            _ => false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn db_error(kind: DatabaseErrorKind, message: &str) -> DbError {
-        DbError::Query(Error::DatabaseError(kind, Box::new(message.to_owned())))
-    }
-
-    #[test]
-    fn deadlocks_and_serialization_failures_are_conflicts_and_nothing_else_is() {
-        assert!(db_error(DatabaseErrorKind::Unknown, "deadlock detected").is_conflict());
-        assert!(
-            db_error(
-                DatabaseErrorKind::SerializationFailure,
-                "could not serialize access"
-            )
-            .is_conflict()
-        );
-        assert!(!db_error(DatabaseErrorKind::UniqueViolation, "duplicate key").is_conflict());
-        assert!(!DbError::Query(Error::NotFound).is_conflict());
-        assert!(!DbError::CalculationInProgress.is_conflict());
-    }
 
     #[test]
     fn waits_grow_and_stay_short() {

@@ -43,6 +43,19 @@ async fn until_status(app: &TestApp, token: &str, path: &str, wanted: &str) {
     }
 }
 
+/// Saves a draft, which moves the scenario's revision.
+async fn save_draft(app: &TestApp, token: &str, scenario: &str) {
+    let draft = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/scenarios/{scenario}/draft"),
+            Some(token),
+            Some(json!({"countryId": 1})),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.text);
+}
+
 #[actix_web::test]
 async fn a_calculated_status_comes_from_memory_with_an_etag_until_the_revision_moves() {
     let app = TestApp::new().await;
@@ -89,15 +102,7 @@ async fn a_calculated_status_comes_from_memory_with_an_etag_until_the_revision_m
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
 
     // A draft moves the revision: the next poll is the database's answer.
-    let draft = app
-        .send(
-            Method::PATCH,
-            &format!("/api/v1/scenarios/{scenario}/draft"),
-            Some(&token),
-            Some(json!({"countryId": 1})),
-        )
-        .await;
-    assert_eq!(draft.status, StatusCode::OK, "{}", draft.text);
+    save_draft(&app, &token, &scenario).await;
     let after = app.get(&status, &token).await;
     assert_eq!(after.body["status"], "draft");
     assert!(after.header("etag").is_none());
@@ -128,15 +133,7 @@ async fn every_replica_forgets_a_status_another_replica_moved_or_deleted() {
         );
 
         // A draft saved through the first replica: the second hears of it.
-        let draft = app
-            .send(
-                Method::PATCH,
-                &format!("/api/v1/scenarios/{scenario}/draft"),
-                Some(&token),
-                Some(json!({"countryId": 1})),
-            )
-            .await;
-        assert_eq!(draft.status, StatusCode::OK, "{}", draft.text);
+        save_draft(&app, &token, &scenario).await;
         until_status(&replica, &token, &status, "draft").await;
     }
 
